@@ -1,0 +1,129 @@
+"""The content-style default response: what pytest-localserver's ContentServer serves."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Union
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+__all__ = ["Chunked", "Content", "check_code", "check_content", "check_headers", "check_chunked"]
+
+Content = Union[str, bytes, Iterable[Union[str, bytes]], None]
+
+
+class Chunked(enum.Enum):
+    """Whether the default response uses chunked transfer encoding.
+
+    ``YES`` always chunks, ``NO`` never does, ``AUTO`` chunks when the response
+    headers have a ``Transfer-Encoding`` header (any case) that includes
+    ``chunked``. When chunking, each str or bytes item of the content is one chunk.
+    """
+
+    NO = False
+    YES = True
+    AUTO = None
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+def check_code(code: object) -> int:
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise TypeError(f"'code' must be an int HTTP status (got {code!r})")
+    if not 100 <= code <= 999:
+        raise ValueError(f"'code' must be an HTTP status between 100 and 999 (got {code!r})")
+    return code
+
+
+def check_content(content: object) -> str | bytes | tuple[str | bytes, ...]:
+    if content is None:
+        return ""
+    if isinstance(content, (str, bytes)):
+        return content
+    if isinstance(content, (bytearray, memoryview)):
+        return bytes(content)
+    if isinstance(content, Mapping) or not isinstance(content, Iterable):
+        raise TypeError(
+            "'content' must be str, bytes or an iterable of str/bytes "
+            f"(got {type(content).__name__}: {content!r:.60}); "
+            "for JSON pass json.dumps(value)"
+        )
+    items = tuple(content)
+    for index, item in enumerate(items):
+        if not isinstance(item, (str, bytes)):
+            raise TypeError(
+                f"'content' items must be str or bytes (item {index} is "
+                f"{type(item).__name__}: {item!r:.60})"
+            )
+    return items
+
+
+def check_headers(headers: object) -> Headers:
+    if headers is None:
+        return Headers()
+    if isinstance(headers, Headers):
+        return headers.copy()
+    try:
+        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)  # type: ignore[attr-defined]
+        result = Headers()
+        for key, value in pairs:
+            if not isinstance(key, str):
+                raise TypeError(f"header name {key!r} is not a str")
+            result.add(key, str(value))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"'headers' must be a mapping or a list of (name, value) pairs (got {headers!r:.80}): {exc}"
+        ) from None
+    return result
+
+
+def check_chunked(chunked: object) -> Chunked:
+    if isinstance(chunked, Chunked):
+        return chunked
+    raise TypeError(f"'chunked' must be Chunked.YES, Chunked.NO or Chunked.AUTO (got {chunked!r})")
+
+
+def wants_chunks(chunked: Chunked, headers: Headers) -> bool:
+    if chunked is Chunked.AUTO:
+        return "chunked" in headers.get("Transfer-Encoding", "").lower()
+    return chunked is Chunked.YES
+
+
+def build_content_response(
+    request: Request,
+    content: str | bytes | tuple[str | bytes, ...],
+    code: int,
+    headers: Headers,
+    chunked: Chunked,
+    show_post_vars: bool,
+) -> Response:
+    """A fresh response for one request; nothing in it is shared with the next."""
+    headers = headers.copy()
+    if show_post_vars and request.method == "POST" and request.form:
+        fields = {
+            key: values[0] if len(values) == 1 else values
+            for key, values in request.form.to_dict(flat=False).items()
+        }
+        content = json.dumps(fields, sort_keys=True)
+        headers["Content-Type"] = "application/json"
+        chunked = Chunked.NO
+    items = [content] if isinstance(content, (str, bytes)) else list(content)
+    encoded = [i.encode("utf-8") if isinstance(i, str) else i for i in items]
+    if wants_chunks(chunked, headers):
+        headers.remove("Content-Length")
+        if "chunked" not in headers.get("Transfer-Encoding", "").lower():
+            headers["Transfer-Encoding"] = "chunked"
+        body: Any = iter([item for item in encoded if item])
+    else:
+        headers.remove("Transfer-Encoding")
+        body = [b"".join(encoded)]
+        headers["Content-Length"] = str(len(body[0]))
+    if "Content-Type" not in headers:
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    response = Response(body, status=code, headers=headers)
+    response.automatically_set_content_length = False
+    return response

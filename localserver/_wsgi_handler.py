@@ -1,0 +1,376 @@
+"""The HTTP/1.1 connection handler behind every HTTP server.
+
+werkzeug's ``WSGIRequestHandler`` builds the WSGI environ; this subclass replaces its
+response writer so that connections are kept alive whenever the response framing
+allows it (werkzeug's own server closes every connection, werkzeug#2397), the request
+body is drained before the next request is read, and bad framing gets a 400.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+import traceback
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.serving import WSGIRequestHandler
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._wsgi import WSGIEngine
+
+__all__ = ["RequestHandler", "HEADER_BLOCK_LIMIT", "BadRequestBody", "read_body"]
+
+_log = logging.getLogger("localserver.http")
+
+# Largest request header block accepted (request line excluded); larger gets 431.
+HEADER_BLOCK_LIMIT = 64 * 1024
+
+_NO_BODY_CODES = frozenset({204, 304})
+_DRAIN_CHUNK = 64 * 1024
+
+
+class BodyStream(io.RawIOBase):
+    """``wsgi.input`` for a body of known length: never reads past it.
+
+    ``read()`` without a size makes one allocation of the remaining size, so a
+    100 MB body costs 100 MB, not twice that. A client that sends less than it
+    announced raises werkzeug's ``ClientDisconnected`` (a 400).
+    """
+
+    def __init__(self, rfile: Any, length: int) -> None:
+        super().__init__()
+        self._rfile = rfile
+        self.remaining = length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self.remaining:
+            size = self.remaining
+        data: bytes = self._rfile.read(size)
+        self.remaining -= len(data)
+        if len(data) < size:
+            self.remaining = 0
+            raise ClientDisconnected("the client sent less than its Content-Length announced")
+        return data
+
+    def readall(self) -> bytes:
+        return self.read()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        if limit <= 0:
+            return b""
+        data: bytes = self._rfile.readline(limit)
+        self.remaining -= len(data)
+        if not data:
+            self.remaining = 0
+            raise ClientDisconnected("the client sent less than its Content-Length announced")
+        return data
+
+
+class BadRequestBody(Exception):
+    """The request body cannot be read; answer 400 and close the connection."""
+
+
+_BadRequest = BadRequestBody
+
+
+def read_body(environ: dict[str, Any], keep: bool = True) -> bytes:
+    """Read the whole request body; with ``keep=False`` discard it as it arrives.
+
+    Raises:
+        BadRequestBody: Invalid chunked framing, or the client sent less than it
+            announced.
+    """
+    stream = environ["wsgi.input"]
+    try:
+        if keep:
+            if isinstance(stream, BodyStream):
+                return stream.read()
+            return b"".join(iter(lambda: stream.read(_DRAIN_CHUNK), b""))
+        while stream.read(_DRAIN_CHUNK):
+            pass
+        return b""
+    except ClientDisconnected as exc:
+        raise BadRequestBody("the request body is shorter than its Content-Length") from exc
+    except (ConnectionError, socket.timeout):
+        raise
+    except (OSError, ValueError) as exc:
+        raise BadRequestBody(f"invalid chunked request body: {exc}") from exc
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Serve HTTP/1.1 requests on one connection, keeping it alive when possible."""
+
+    protocol_version = "HTTP/1.1"
+    server: WSGIEngine
+
+    def __init__(self, request: Any, client_address: Any, server: Any, conn_id: int) -> None:
+        self.conn_id = conn_id
+        super().__init__(request, client_address, server)
+
+    @property
+    def server_version(self) -> str:  # type: ignore[override]
+        return f"localserver/{__version__}"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.connection_timeout)
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection and not self.server._stopped.is_set():
+            self.handle_one_request()
+
+    def handle_one_request(self) -> None:
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except (ConnectionError, socket.timeout, OSError):
+            self.close_connection = True
+            return
+        if self.raw_requestline[:2] == b"\x16\x03":
+            # A TLS ClientHello: the client speaks HTTPS to this plain port.
+            self.server._protocol_mismatch("tls-to-plain", self.client_address)
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            self.close_connection = True
+            return
+        self.run_wsgi()
+        self.wfile.flush()
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+        if size > HEADER_BLOCK_LIMIT:
+            self.send_error(
+                431,
+                "Request Header Fields Too Large",
+                f"header block over {HEADER_BLOCK_LIMIT} bytes",
+            )
+            return False
+        return True
+
+    # Quiet: requests go to the "localserver.http" logger at DEBUG, never to stderr.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug('%s "%s" %s %s', self.address_string(), self.requestline, code, size)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(format, *args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        self.log_message(format, *args)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        self.log_message(message, *args)
+
+    # -- one request ------------------------------------------------------------------
+
+    def _body_stream(self, environ: dict[str, Any]) -> Any:
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
+            self.close_connection = self.close_connection or "CONTENT_LENGTH" in environ
+            return environ["wsgi.input"]
+        raw = environ.get("CONTENT_LENGTH", "")
+        if raw:
+            if not raw.strip().isdigit():
+                raise _BadRequest(f"invalid Content-Length {raw!r}")
+            length = int(raw)
+        else:
+            length = 0
+        stream = BodyStream(self.rfile, length)
+        environ["wsgi.input"] = stream
+        environ["wsgi.input_terminated"] = True
+        return stream
+
+    def run_wsgi(self) -> None:
+        self.environ = environ = self.make_environ()
+        environ["localserver.connection_id"] = self.conn_id
+        environ["localserver.stopped"] = self.server._stopped
+        try:
+            body = self._body_stream(environ)
+        except _BadRequest as exc:
+            self.send_error(400, "Bad Request", str(exc))
+            self.close_connection = True
+            return
+        writer = _ResponseWriter(self, environ)
+        try:
+            writer.run(self.server.app)
+        except (_BadRequest, ClientDisconnected) as exc:
+            self.close_connection = True
+            if not writer.headers_sent:
+                self.send_error(400, "Bad Request", str(exc))
+            return
+        except (ConnectionError, socket.timeout, BrokenPipeError):
+            self.close_connection = True
+            return
+        except Exception:
+            self.close_connection = True
+            text = traceback.format_exc()
+            _log.error("error in the WSGI application:\n%s", text)
+            if not writer.headers_sent:
+                writer.send_plain(500, text)
+            return
+        if not self.close_connection:
+            self._drain(body)
+
+    def _drain(self, body: Any) -> None:
+        """Read what the application left of the request body, for keep-alive."""
+        try:
+            while body.read(_DRAIN_CHUNK):
+                pass
+        except Exception:
+            self.close_connection = True
+
+
+class _ResponseWriter:
+    """start_response/write for one request, choosing the framing of the response."""
+
+    def __init__(self, handler: RequestHandler, environ: dict[str, Any]) -> None:
+        self.handler = handler
+        self.environ = environ
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] | None = None
+        self.headers_sent = False
+        self.chunked = False
+        self.no_body = False
+        self.remaining: int | None = None
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.headers is not None:
+            raise RuntimeError("start_response() called twice without exc_info")
+        self.status = status
+        self.headers = list(headers)
+        return self.write
+
+    def run(self, app: Callable[..., Iterable[bytes]]) -> None:
+        result = app(self.environ, self.start_response)
+        try:
+            for data in result:
+                self.write(data)
+            if not self.headers_sent:
+                self.write(b"")
+            if self.chunked:
+                self.handler.wfile.write(b"0\r\n\r\n")
+            elif self.remaining:  # fewer bytes than Content-Length promised
+                self.handler.close_connection = True
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    def _head(self) -> bytes:
+        handler = self.handler
+        if self.status is None or self.headers is None:
+            raise RuntimeError("the WSGI application wrote before calling start_response()")
+        code_text, _, reason = self.status.partition(" ")
+        code = int(code_text)
+        method = self.environ["REQUEST_METHOD"]
+        self.no_body = method == "HEAD" or 100 <= code < 200 or code in _NO_BODY_CODES
+        keys = {k.lower(): v for k, v in self.headers}
+        headers = self.headers
+        te_chunked = "chunked" in keys.get("transfer-encoding", "").lower()
+        if te_chunked and "content-length" in keys:
+            # Never both (RFC 9112 section 6.3): Transfer-Encoding wins.
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        if self.no_body:
+            if method != "HEAD" and (code < 200 or code == 204):
+                # RFC 9110 section 8.6: no framing headers on these at all.
+                headers = [
+                    (k, v)
+                    for k, v in headers
+                    if k.lower() not in ("content-length", "transfer-encoding")
+                ]
+        elif te_chunked:
+            self.chunked = handler.request_version >= "HTTP/1.1"
+            if not self.chunked:
+                headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+                handler.close_connection = True
+        elif "content-length" in keys:
+            try:
+                self.remaining = int(keys["content-length"])
+            except ValueError:
+                handler.close_connection = True
+        elif handler.request_version >= "HTTP/1.1":
+            self.chunked = True
+            headers = [*headers, ("Transfer-Encoding", "chunked")]
+        else:
+            handler.close_connection = True
+        if "close" in keys.get("connection", "").lower():
+            handler.close_connection = True
+        headers = [(k, v) for k, v in headers if k.lower() != "connection"]
+        if handler.close_connection:
+            headers.append(("Connection", "close"))
+        elif handler.request_version == "HTTP/1.0":
+            headers.append(("Connection", "keep-alive"))
+        handler.log_request(code)
+        lines = [f"{handler.protocol_version} {code} {reason}\r\n"]
+        if "server" not in keys:
+            lines.append(f"Server: {handler.server_version}\r\n")
+        if "date" not in keys:
+            lines.append(f"Date: {handler.date_time_string()}\r\n")
+        lines.extend(f"{k}: {v}\r\n" for k, v in headers)
+        lines.append("\r\n")
+        return "".join(lines).encode("latin-1")
+
+    def write(self, data: bytes) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"a WSGI application must write bytes (got {type(data).__name__})")
+        out = b""
+        if not self.headers_sent:
+            out = self._head()
+            self.headers_sent = True
+        if data and not self.no_body:
+            if self.chunked:
+                out += b"%x\r\n%s\r\n" % (len(data), data)
+            else:
+                if self.remaining is not None:
+                    data = data[: self.remaining]
+                    self.remaining -= len(data)
+                out += data
+        if out:
+            self.handler.wfile.write(out)
+
+    def send_plain(self, code: int, text: str) -> None:
+        body = text.encode("utf-8", "replace")
+        self.status = f"{code} Internal Server Error"
+        self.headers = [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ]
+        try:
+            self.write(body)
+        except OSError:
+            pass
