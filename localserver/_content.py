@@ -68,7 +68,8 @@ def check_headers(headers: object) -> Headers:
     if isinstance(headers, Headers):
         return headers.copy()
     try:
-        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)  # type: ignore[attr-defined]
+        source: Any = headers
+        pairs = list(source.items() if isinstance(source, Mapping) else source)
         result = Headers()
         for key, value in pairs:
             if not isinstance(key, str):
@@ -76,7 +77,8 @@ def check_headers(headers: object) -> Headers:
             result.add(key, str(value))
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"'headers' must be a mapping or a list of (name, value) pairs (got {headers!r:.80}): {exc}"
+            "'headers' must be a mapping or a list of (name, value) pairs "
+            f"(got {headers!r:.80}): {exc}"
         ) from None
     return result
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Iterable
+from typing import Any, Callable
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
@@ -230,7 +231,8 @@ class HTTPServer(WSGIEngine):
         if installed:
             return build_content_response(request, *settings)
         text = (
-            f"localserver: no response is configured for {request.method} {request.full_path.rstrip('?')}.\n"
+            "localserver: no response is configured for "
+            f"{request.method} {request.full_path.rstrip('?')}.\n"
             "Call serve_content(...) or set .content/.code to answer every request.\n"
         )
         return Response(text, status=self._no_handler_status_code, mimetype="text/plain")

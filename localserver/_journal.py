@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import threading
 import time
-from typing import Any, Callable, Iterable, TypeVar
+from collections.abc import Iterable
+from typing import IO, Any, Callable, TypeVar
 
 from werkzeug.wrappers import Request
 
@@ -23,7 +24,18 @@ class RecordedRequest(Request):
 
     # A test server is not the place to refuse large forms (werkzeug 3.1: 500 kB).
     max_form_memory_size = None
-    max_form_parts = None
+    max_form_parts = None  # type: ignore[assignment]
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        # The body is in memory already; a temporary file per upload would only
+        # add a file to leak (ResourceWarning) once the journal is dropped.
+        return io.BytesIO()
 
     @property
     def connection_id(self) -> int:
@@ -88,4 +100,4 @@ class Journal(list):  # type: ignore[type-arg]
         with self.changed:
             return self.changed.wait_for(lambda: predicate(list(self)), timeout)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import socket
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
@@ -29,6 +31,8 @@ _log = logging.getLogger("localserver.http")
 # Largest request header block accepted (request line excluded); larger gets 431.
 HEADER_BLOCK_LIMIT = 64 * 1024
 
+# RFC 9110 section 5.6.2: a method is a token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NO_BODY_CODES = frozenset({204, 304})
 _DRAIN_CHUNK = 64 * 1024
 
@@ -116,7 +120,10 @@ class RequestHandler(WSGIRequestHandler):
     """Serve HTTP/1.1 requests on one connection, keeping it alive when possible."""
 
     protocol_version = "HTTP/1.1"
-    server: WSGIEngine
+    # Error replies to unparsable request lines still get a status line.
+    default_request_version = "HTTP/1.0"
+    _header_overflow = False
+    server: WSGIEngine  # type: ignore[assignment]
 
     def __init__(self, request: Any, client_address: Any, server: Any, conn_id: int) -> None:
         self.conn_id = conn_id
@@ -137,39 +144,66 @@ class RequestHandler(WSGIRequestHandler):
             self.handle_one_request()
 
     def handle_one_request(self) -> None:
+        self.close_connection = True
         try:
+            if self.rfile.peek(1)[:1] == b"\x16":  # type: ignore[attr-defined]
+                # A TLS ClientHello: the client speaks HTTPS to this plain port.
+                self.server._protocol_mismatch("tls-to-plain", self.client_address)
+                return
             self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline:
+                return
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            block = self._read_header_block()
         except (ConnectionError, socket.timeout, OSError):
-            self.close_connection = True
             return
-        if self.raw_requestline[:2] == b"\x16\x03":
-            # A TLS ClientHello: the client speaks HTTPS to this plain port.
-            self.server._protocol_mismatch("tls-to-plain", self.client_address)
-            self.close_connection = True
+        if block is None:  # the client went away before the end of its headers
             return
-        if len(self.raw_requestline) > 65536:
-            self.requestline = self.request_version = self.command = ""
-            self.send_error(414)
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if not self.parse_request():
+        if not self._parse(block):
             self.close_connection = True
             return
         self.run_wsgi()
         self.wfile.flush()
 
-    def parse_request(self) -> bool:
-        if not super().parse_request():
+    def _read_header_block(self) -> bytes | None:
+        """Read header lines up to the blank line; None if the client hung up first.
+
+        Past HEADER_BLOCK_LIMIT the rest is not read: the block is cut and marked.
+        """
+        lines: list[bytes] = []
+        size = 0
+        while True:
+            line = self.rfile.readline(65537)
+            if not line:
+                return None
+            size += len(line)
+            if size > HEADER_BLOCK_LIMIT:
+                self._header_overflow = True
+                return b"\r\n"
+            lines.append(line)
+            if line in (b"\r\n", b"\n"):
+                return b"".join(lines)
+
+    def _parse(self, block: bytes) -> bool:
+        """parse_request() over the header block already read from the socket."""
+        overflow, self._header_overflow = self._header_overflow, False
+        rfile, self.rfile = self.rfile, io.BytesIO(block)
+        try:
+            if not self.parse_request():
+                return False
+        finally:
+            self.rfile = rfile
+        if not _TOKEN.fullmatch(self.command):
+            self.send_error(400, "Bad Request", f"invalid method {self.command!r}")
             return False
-        size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
-        if size > HEADER_BLOCK_LIMIT:
+        if overflow:
             self.send_error(
                 431,
                 "Request Header Fields Too Large",
-                f"header block over {HEADER_BLOCK_LIMIT} bytes",
+                f"the header block is over {HEADER_BLOCK_LIMIT} bytes",
             )
             return False
         return True

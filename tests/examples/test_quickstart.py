@@ -1,0 +1,49 @@
+"""The quickstart's examples: each is included into docs/quickstart.rst."""
+
+from __future__ import annotations
+
+import requests
+
+from localserver import Chunked, HTTPServer, WSGIServer
+
+
+def test_serve_content() -> None:
+    with HTTPServer() as server:
+        server.serve_content("hello", code=200, headers={"X-Greeting": "yes"})
+
+        response = requests.get(server.url_for("/anything"), timeout=5)
+
+        assert response.status_code == 200
+        assert response.text == "hello"
+        assert response.headers["X-Greeting"] == "yes"
+
+
+def test_inspect_requests() -> None:
+    with HTTPServer() as server:
+        server.serve_content("created", code=201)
+
+        requests.post(server.url_for("/users"), json={"name": "Ada"}, timeout=5)
+
+        (request,) = server.requests
+        assert request.method == "POST"
+        assert request.path == "/users"
+        assert request.json == {"name": "Ada"}
+
+
+def test_wsgi_application() -> None:
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"success"]
+
+    with WSGIServer(app) as server:
+        assert requests.get(server.url, timeout=5).text == "success"
+
+
+def test_chunked() -> None:
+    with HTTPServer() as server:
+        server.serve_content(["first ", "second"], chunked=Chunked.YES)
+
+        response = requests.get(server.url, timeout=5)
+
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        assert response.text == "first second"

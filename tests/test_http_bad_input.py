@@ -1,0 +1,185 @@
+"""Malformed requests and rude clients: an error where HTTP allows one, and service goes on."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+
+from localserver import HTTPServer
+
+from .conftest import TIMEOUT, RawClient
+
+
+def _still_serving(server: HTTPServer) -> None:
+    response = requests.get(server.url_for("/after"), timeout=TIMEOUT)
+    assert (response.status_code, response.text) == (200, "ok")
+
+
+def _status(data: bytes) -> int:
+    return int(data.split(b" ", 2)[1])
+
+
+class TestMalformedRequests:
+    @pytest.mark.parametrize(
+        "line",
+        [
+            b"GARBAGE\r\n\r\n",
+            b"GET\r\n\r\n",
+            b"GET / HTTP/1.1 extra words\r\n\r\n",
+            b"GET / HTTP/9.9\r\n\r\n",
+            b"\x00\x01\x02\x03 / HTTP/1.1\r\n\r\n",
+        ],
+    )
+    def test_garbage_request_line(
+        self, server: HTTPServer, raw: type[RawClient], line: bytes
+    ) -> None:
+        """A request line that is not HTTP gets a 4xx/5xx and the connection closes."""
+        client = raw(server.server_address)
+        client.send(line)
+        data = client.read_all()
+        assert data.startswith((b"HTTP/1.1 4", b"HTTP/1.1 5"))
+        _still_serving(server)
+
+    def test_request_line_too_long(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """A request line over 64 KiB gets 414."""
+        client = raw(server.server_address)
+        client.send(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+        assert _status(client.read_all()) == 414
+        _still_serving(server)
+
+    def test_header_block_over_64k(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """Headers adding up to more than 64 KiB get 431."""
+        client = raw(server.server_address)
+        headers = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 1000) for i in range(70))
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+        assert _status(client.read_all()) == 431
+        _still_serving(server)
+
+    def test_single_header_line_too_long(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """One header line over 64 KiB gets 431."""
+        client = raw(server.server_address)
+        client.send(b"GET / HTTP/1.1\r\nX-Big: " + b"v" * 70_000 + b"\r\n\r\n")
+        assert _status(client.read_all()) == 431
+        _still_serving(server)
+
+    def test_too_many_headers(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """More header lines than the parser allows get 431."""
+        client = raw(server.server_address)
+        headers = b"".join(b"X-H%d: v\r\n" % i for i in range(150))
+        client.send(b"GET / HTTP/1.1\r\n" + headers + b"\r\n")
+        assert _status(client.read_all()) == 431
+        _still_serving(server)
+
+    @pytest.mark.parametrize("value", [b"abc", b"-5", b"1e3"])
+    def test_invalid_content_length(
+        self, server: HTTPServer, raw: type[RawClient], value: bytes
+    ) -> None:
+        """A Content-Length that is not a non-negative integer gets 400."""
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + value + b"\r\n\r\n")
+        data = client.read_all()
+        assert _status(data) == 400
+        assert b"Content-Length" in data
+        _still_serving(server)
+
+    @pytest.mark.parametrize(
+        "body",
+        [b"zz\r\nabc\r\n0\r\n\r\n", b"3\r\nabcdef\r\n0\r\n\r\n", b"5\r\nab"],
+        ids=["bad-size", "wrong-length", "truncated"],
+    )
+    def test_invalid_chunked_body(
+        self, server: HTTPServer, raw: type[RawClient], body: bytes
+    ) -> None:
+        """A broken chunked body gets 400 (or a close when cut short) and is not served as OK."""
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+        client.sock.shutdown(socket.SHUT_WR)
+        data = client.read_all()
+        assert data == b"" or _status(data) == 400
+        _still_serving(server)
+
+    def test_body_shorter_than_content_length(
+        self, server: HTTPServer, raw: type[RawClient]
+    ) -> None:
+        """A client that sends less than Content-Length and stops is not recorded as OK."""
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this")
+        client.sock.shutdown(socket.SHUT_WR)
+        data = client.read_all()
+        assert data == b"" or _status(data) == 400
+        assert server.requests == []
+        _still_serving(server)
+
+
+class TestRudeClients:
+    def test_connect_and_send_nothing(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """Silent connections block nobody."""
+        silent = [raw(server.server_address) for _ in range(5)]
+        _still_serving(server)
+        assert len(silent) == 5
+
+    def test_vanish_mid_request(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """A client that disappears halfway through its headers leaves no trace."""
+        client = raw(server.server_address)
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Half")
+        client.close()
+        _still_serving(server)
+        assert [r.path for r in server.requests] == ["/after"]
+
+    def test_reset_mid_request(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """A client that resets (RST) mid-body is dropped quietly."""
+        client = raw(server.server_address)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
+        client.close()
+        _still_serving(server)
+
+    def test_vanish_mid_response(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """A client that closes while a large response is being written is dropped."""
+        server.serve_content(b"x" * 20_000_000)
+        client = raw(server.server_address)
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200 OK" in client.read_response_head()
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        client.close()
+        server.serve_content("ok")
+        _still_serving(server)
+
+    def test_pipelined_requests_are_answered_in_order(
+        self, server: HTTPServer, raw: type[RawClient]
+    ) -> None:
+        """Requests sent back to back on one connection each get their response."""
+        client = raw(server.server_address)
+        client.send(
+            b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            b"GET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        data = client.read_all()
+        assert data.count(b"HTTP/1.1 200 OK") == 3
+        assert [r.path for r in server.requests] == ["/1", "/2", "/3"]
+        assert server.requests[1].get_data() == b"abc"
+
+    def test_unread_body_does_not_break_the_next_request(self, raw: type[RawClient]) -> None:
+        """With store_request_data=False the body is drained, and keep-alive goes on."""
+        with HTTPServer() as server:
+            server.serve_content("ok", store_request_data=False)
+            client = raw(server.server_address)
+            client.send(
+                b"POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                b"GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            assert client.read_all().count(b"200 OK") == 2
+            assert [r.path for r in server.requests] == ["/1", "/2"]
+
+    def test_tls_client_hello_on_plain_port_is_recorded(
+        self, server: HTTPServer, raw: type[RawClient]
+    ) -> None:
+        """A TLS handshake sent to the plain port closes the connection and is noted."""
+        client = raw(server.server_address)
+        client.send(b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 32)
+        assert client.read_all() == b""
+        assert server._protocol_errors[0][0] == "tls-to-plain"
+        _still_serving(server)

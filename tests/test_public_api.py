@@ -1,0 +1,39 @@
+"""The public names are a contract: exactly these, and nothing private leaks."""
+
+from __future__ import annotations
+
+import localserver
+
+
+def test_all_lists_the_public_names() -> None:
+    """__all__ holds the documented public names, each importable."""
+    expected = {
+        "Chunked",
+        "HTTPServer",
+        "LocalServerError",
+        "RecordedRequest",
+        "ServerThreadError",
+        "WSGIServer",
+        "__version__",
+    }
+    assert expected <= set(localserver.__all__)
+    for name in localserver.__all__:
+        assert hasattr(localserver, name), name
+
+
+def test_no_public_module_besides_the_package() -> None:
+    """Implementation modules are private (leading underscore)."""
+    import pkgutil
+
+    names = [m.name for m in pkgutil.iter_modules(localserver.__path__)]
+    assert all(n.startswith("_") or n in {"pytest_plugin"} for n in names), names
+
+
+def test_importing_starts_nothing() -> None:
+    """Importing the package starts no thread."""
+    import subprocess
+    import sys
+
+    code = "import threading, localserver; print(threading.active_count())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
