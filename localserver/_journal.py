@@ -87,6 +87,13 @@ class Journal(list):  # type: ignore[type-arg]
             super().clear()
             self.changed.notify_all()
 
+    def drain(self) -> list[Any]:
+        """Take every item out at once (nothing appended meanwhile is lost)."""
+        with self.changed:
+            items = list(self)
+            super().clear()
+            return items
+
     def snapshot(self) -> list[Any]:
         """A copy taken under the lock."""
         with self.changed:

@@ -1,0 +1,136 @@
+"""``python -m localserver http``: a request-recording HTTP server for debugging."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from ._cli import CLIError, Console, add_common_options, run_server
+from ._http import HTTPServer
+from ._journal import RecordedRequest
+
+__all__ = ["register"]
+
+_PREVIEW = 200
+
+
+def status_code(text: str) -> int:
+    """argparse type: an HTTP status 100-999."""
+    try:
+        code = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid status {text!r}: not a number") from None
+    if not 100 <= code <= 999:
+        raise argparse.ArgumentTypeError(f"invalid status {code}: must be between 100 and 999")
+    return code
+
+
+def read_body_option(value: str) -> bytes:
+    """``--body TEXT`` or ``--body @file``."""
+    if not value.startswith("@"):
+        return value.encode("utf-8")
+    path = value[1:]
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CLIError(f"cannot read body file {path!r}: {exc.strerror or exc}") from None
+
+
+def add_response_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--status", type=status_code, default=200, help="status of every response (default: 200)"
+    )
+    parser.add_argument(
+        "--body",
+        default="",
+        metavar="TEXT|@FILE",
+        help="body of every response: the text itself, or @path to send a file's bytes",
+    )
+    parser.add_argument(
+        "--content-type",
+        default=None,
+        help="Content-Type of the response (default: text/plain; charset=utf-8)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print each request as one JSON object per line (for jq); messages go to stderr",
+    )
+
+
+def configure(server: HTTPServer, args: argparse.Namespace) -> None:
+    body = read_body_option(args.body)
+    headers = {"Content-Type": args.content_type} if args.content_type else None
+    server.serve_content(body, code=args.status, headers=headers)
+
+
+def _preview(data: bytes) -> str:
+    text = data[:_PREVIEW].decode("utf-8", "replace")
+    more = f"... ({len(data)} bytes)" if len(data) > _PREVIEW else ""
+    return text + more
+
+
+def request_record(request: RecordedRequest) -> dict[str, Any]:
+    """The JSON form of one request."""
+    body = request.get_data()
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(request.received_at)),
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1"),
+        "headers": dict(request.headers.items()),
+        "body": _preview(body),
+        "body_size": len(body),
+        "connection": request.connection_id,
+        "client": request.remote_addr,
+    }
+
+
+def print_request(request: RecordedRequest, console: Console, as_json: bool) -> None:
+    record = request_record(request)
+    if as_json:
+        console.record(json.dumps(record, ensure_ascii=False))
+        return
+    target = record["path"] + (f"?{record['query']}" if record["query"] else "")
+    lines = [
+        f"[{record['time']}] {record['method']} {target}  "
+        f"(from {record['client']}, connection {record['connection']})"
+    ]
+    lines.extend(f"    {name}: {value}" for name, value in record["headers"].items())
+    if record["body_size"]:
+        lines.append(f"    body ({record['body_size']} bytes): {record['body']}")
+    console.record("\n".join(lines))
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    def make(args: argparse.Namespace) -> HTTPServer:
+        server = HTTPServer(host=args.host, port=args.port)
+        configure(server, args)
+        return server
+
+    def describe(server: HTTPServer, console: Console) -> None:
+        console.note(f"localserver http: listening on {server.url}")
+
+    return run_server(
+        args,
+        console,
+        make,
+        describe,
+        lambda server: server.requests,
+        lambda item, console: print_request(item, console, args.json),
+        ("request", "requests"),
+    )
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "http",
+        help="an HTTP server that prints every request",
+        description="Answer every request with the given response and print each one.",
+    )
+    add_common_options(parser, default_port=8000)
+    add_response_options(parser)
+    parser.set_defaults(run=_run)
