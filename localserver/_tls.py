@@ -200,6 +200,15 @@ class TestAuthority:
                 self._ca_bundle = self._directory_locked().write("ca", self._ca_pem)
             return self._ca_bundle
 
+    @property
+    def server_pem_file(self) -> str:
+        """Path of the server's key and certificate in one PEM file (owner-only).
+
+        For a server context of your own: ``context.load_cert_chain(path)``.
+        """
+        with self._lock:
+            return self._server_pem_file_locked()
+
     def server_context(self, client_certs: str = "none") -> ssl.SSLContext:
         """The server-side ``SSLContext``, TLS 1.2 at least, made once per mode.
 
@@ -218,10 +227,7 @@ class TestAuthority:
         with self._lock:
             context = self._server_contexts.get(mode)
             if context is None:
-                if self._server_pem_file is None:
-                    pem = self._leaf.private_key_and_cert_chain_pem.bytes()
-                    self._server_pem_file = self._directory_locked().write("server", pem)
-                context = make_server_context(self._server_pem_file, None)
+                context = make_server_context(self._server_pem_file_locked(), None)
                 if mode != "none":
                     self.trust_clients(context, mode)
                 self._server_contexts[mode] = context
@@ -301,6 +307,12 @@ class TestAuthority:
             except ValueError:  # not a host name (idna's errors are ValueErrors)
                 continue
         raise ValueError(f"cannot issue a client certificate for {name!r}")
+
+    def _server_pem_file_locked(self) -> str:
+        if self._server_pem_file is None:
+            pem = self._leaf.private_key_and_cert_chain_pem.bytes()
+            self._server_pem_file = self._directory_locked().write("server", pem)
+        return self._server_pem_file
 
     def _directory_locked(self) -> _PrivateDirectory:
         if self._directory is None:
