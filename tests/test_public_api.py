@@ -9,10 +9,13 @@ def test_all_lists_the_public_names() -> None:
     """__all__ holds the documented public names, each importable."""
     expected = {
         "Chunked",
+        "ClientCertificate",
+        "HTTPSServer",
         "HTTPServer",
         "LocalServerError",
         "RecordedRequest",
         "ServerThreadError",
+        "TestAuthority",
         "WSGIServer",
         "__version__",
     }
