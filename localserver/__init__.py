@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 from ._content import Chunked
+from ._checks import (
+    ExpectationError,
+    NoHandlerError,
+    OutOfOrderError,
+    RequestCountError,
+    SequenceExhaustedError,
+    UnmatchedRequestError,
+    UnmetExpectationError,
+)
 from ._errors import LocalServerError, ServerThreadError
+from ._expectations import Expectation, HandlerType
+from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._journal import RecordedRequest
+from ._matchers import RequestMatcher
 from ._version import __version__
 from ._wsgi import WSGIServer
 
 __all__ = [
     "Chunked",
+    "Delay",
+    "Expectation",
+    "ExpectationError",
+    "Fault",
     "HTTPServer",
+    "HandlerType",
     "LocalServerError",
+    "NoHandlerError",
+    "OutOfOrderError",
     "RecordedRequest",
+    "RequestCountError",
+    "RequestMatcher",
+    "SequenceExhaustedError",
     "ServerThreadError",
+    "UnmatchedRequestError",
+    "UnmetExpectationError",
     "WSGIServer",
     "__version__",
 ]

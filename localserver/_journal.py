@@ -25,6 +25,17 @@ class RecordedRequest(Request):
     max_form_memory_size = None
     max_form_parts = None
 
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> Any:
+        # The body is in memory already; werkzeug's default SpooledTemporaryFile
+        # would need closing, or warn (ResourceWarning) when the request is dropped.
+        return io.BytesIO()
+
     @property
     def connection_id(self) -> int:
         """Which connection the request came on: equal ids mean a reused connection."""
