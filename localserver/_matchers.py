@@ -459,6 +459,6 @@ def _describe_args(**kwargs: Any) -> str:
         elif callable(value):
             text = getattr(value, "__qualname__", repr(value))
         else:
-            text = short(value, 50)
+            text = short(value, 40)
         parts.append(f"{name}={text}")
     return ", ".join(parts)

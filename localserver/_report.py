@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -55,7 +56,8 @@ def _cell(text: str) -> list[str]:
     flat = text.replace("\r", "\\r").replace("\n", "\\n") or "''"
     lines = textwrap.wrap(flat, _CELL, break_long_words=True, replace_whitespace=False) or [""]
     if len(lines) > _CELL_LINES:
-        note = f" ({len(flat)} chars)"
+        stated = re.search(r" \(\d+ bytes\)$", flat)
+        note = stated.group(0) if stated else f" ({len(flat)} chars)"
         lines = lines[:_CELL_LINES]
         lines[-1] = lines[-1][: _CELL - len(note) - 3] + "..." + note
     return lines
@@ -91,7 +93,7 @@ def format_request(request: Request, indent: str = "  ") -> list[str]:
     target = request.path + (f"?{query}" if query else "")
     lines = [_cut(f"{indent}{request.method} {target}", WIDTH)]
     lines.extend(_cut(f"{indent}{name}: {value}", WIDTH) for name, value in request.headers.items())
-    lines.append(_cut(f"{indent}body: {describe_body(request.get_data(), 80)}", WIDTH))
+    lines.append(_cut(f"{indent}body: {describe_body(request.get_data(), 60)}", WIDTH))
     return lines
 
 
