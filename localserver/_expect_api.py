@@ -161,19 +161,62 @@ class ExpectationStyle(Checks):
         )
         return self.expect(matcher, handler_type, times=times, priority=priority)
 
-    def expect_oneshot_request(self, uri: Any, *args: Any, **kwargs: Any) -> Expectation:
-        """Like :meth:`expect_request`, answering one request only (``times`` more)."""
-        kwargs["handler_type"] = HandlerType.ONESHOT
-        return self.expect_request(uri, *args, **kwargs)
+    def expect_oneshot_request(
+        self,
+        uri: Any,
+        method: str = METHOD_ALL,
+        data: str | bytes | Any | None = None,
+        data_encoding: str = "utf-8",
+        headers: Mapping[str, Any] | None = None,
+        query_string: Any = None,
+        header_value_matcher: Callable[[str, str | None, str], bool] | None = None,
+        json: Any = UNDEFINED,
+        **kwargs: Any,
+    ) -> Expectation:
+        """Like :meth:`expect_request`, answering one request only (or ``times``)."""
+        return self.expect_request(
+            uri,
+            method,
+            data,
+            data_encoding,
+            headers,
+            query_string,
+            header_value_matcher,
+            HandlerType.ONESHOT,
+            json,
+            **kwargs,
+        )
 
-    def expect_ordered_request(self, uri: Any, *args: Any, **kwargs: Any) -> Expectation:
-        """Like :meth:`expect_oneshot_request`, and ordered expectations must be used in turn.
+    def expect_ordered_request(
+        self,
+        uri: Any,
+        method: str = METHOD_ALL,
+        data: str | bytes | Any | None = None,
+        data_encoding: str = "utf-8",
+        headers: Mapping[str, Any] | None = None,
+        query_string: Any = None,
+        header_value_matcher: Callable[[str, str | None, str], bool] | None = None,
+        json: Any = UNDEFINED,
+        **kwargs: Any,
+    ) -> Expectation:
+        """Like :meth:`expect_oneshot_request`; ordered expectations are used in turn.
 
         A request that matches an ordered expectation before its turn is refused
-        with :attr:`no_handler_status_code` and recorded as a failure.
+        with :attr:`no_handler_status_code` and recorded as an
+        :class:`OutOfOrderError`.
         """
-        kwargs["handler_type"] = HandlerType.ORDERED
-        return self.expect_request(uri, *args, **kwargs)
+        return self.expect_request(
+            uri,
+            method,
+            data,
+            data_encoding,
+            headers,
+            query_string,
+            header_value_matcher,
+            HandlerType.ORDERED,
+            json,
+            **kwargs,
+        )
 
     def format_matchers(self) -> str:
         """The live expectations, grouped as pytest-httpserver groups them."""
