@@ -189,14 +189,23 @@ def nothing_arrived(situation: Situation) -> list[str]:
     lines = [f"The server at {situation.url} received no request at all. Likely causes:"]
     if not situation.running:
         lines.append("- The server is not running: call start() (or use it as a context manager).")
+    seen: dict[str, int] = {}
     for kind, peer in situation.protocol_errors:
-        lines.extend(_protocol_hint(kind, peer, situation))
+        seen[kind] = seen.get(kind, 0) + 1
+        if seen[kind] == 1:
+            lines.extend(_protocol_hint(kind, peer, situation))
+    for kind, times in seen.items():
+        if times > 1:
+            lines.append(f"  ({kind}: {times} connections in all)")
     lines.extend(proxy_hints(situation.host, os.environ))
-    lines.append(
-        f"- A client sent the request elsewhere: a different port or an old URL. Build URLs "
-        f"with url_for(...) ({situation.url})."
-    )
-    return [_cut(line, WIDTH) if i == 0 else line for i, line in enumerate(lines)]
+    lines += [
+        "- A client sent the request elsewhere (another port, an old URL): build URLs with",
+        f"  url_for(...); this server is {situation.url}.",
+    ]
+    wrapped = []
+    for line in lines:
+        wrapped += textwrap.wrap(line, WIDTH, subsequent_indent="  ") or [""]
+    return wrapped
 
 
 def _protocol_hint(kind: str, peer: Any, situation: Situation) -> list[str]:

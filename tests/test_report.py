@@ -116,7 +116,8 @@ class TestCountReport:
         text = str(info.value)
         assert f"The server at {server.url} received no request at all. Likely causes:" in text
         assert "- HTTPS_PROXY is set and NO_PROXY is not set: clients such as requests" in text
-        assert f"Build URLs with url_for(...) ({server.url})." in text
+        assert f"  url_for(...); this server is {server.url}." in text
+        assert max(len(line) for line in text.splitlines()) <= 100
 
     def test_tls_sent_to_the_plain_port(self, server):
         """A TLS handshake on the plain port is detected and named."""
