@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ._content import Chunked
 from ._checks import (
     ExpectationError,
     NoHandlerError,
@@ -12,6 +11,7 @@ from ._checks import (
     UnmatchedRequestError,
     UnmetExpectationError,
 )
+from ._content import Chunked
 from ._errors import LocalServerError, ServerThreadError
 from ._expectations import Expectation, HandlerType
 from ._faults import Delay, Fault

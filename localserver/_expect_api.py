@@ -258,6 +258,9 @@ class ExpectationStyle(Checks):
         cancel: Any,
     ) -> Iterable[bytes]:
         selection = self._registry.select(request)
+        # Journaled after matching, so that a check reading the journal never parses
+        # the request while the matchers do; and before any answer is sent.
+        self._journal.append(request)
         exp = selection.expectation
         if exp is None:
             response = self._default_response(request)

@@ -241,7 +241,6 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         keep = self._store_request_data
         body = read_body(environ, keep=keep)
         request = record_request(environ, body, stored=keep)
-        self._journal.append(request)
         return self._answer(environ, start_response, request, cancel)
 
     def _situation(self) -> Situation:

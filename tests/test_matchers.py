@@ -162,16 +162,14 @@ class TestHeaders:
 
     def test_regex_must_match_the_whole_value(self, server, client):
         """A compiled regex matches the whole value (fullmatch)."""
-        server.expect_request("/h", headers={"X-Id": re.compile(r"\d{3}")}).respond_with_data(
-            "hit"
-        )
+        server.expect_request("/h", headers={"X-Id": re.compile(r"\d{3}")}).respond_with_data("hit")
         assert hits(client, server, "GET", "/h", headers={"X-Id": "123"})
         assert not hits(client, server, "GET", "/h", headers={"X-Id": "1234"})
 
     def test_callable_with_reason(self, server, client):
         """A callable may answer (False, reason); the reason shows in the miss report."""
         server.expect_request(
-            "/h", headers={"X-N": lambda v: v is not None and int(v) > 5 or (False, "too small")}
+            "/h", headers={"X-N": lambda v: (v is not None and int(v) > 5) or (False, "too small")}
         ).respond_with_data("hit")
         assert hits(client, server, "GET", "/h", headers={"X-N": "9"})
         response = call(client, server, "GET", "/h", headers={"X-N": "2"})
