@@ -73,6 +73,15 @@ class TestCheck:
         server.check()
 
 
+    def test_reset_checks_forgets_failures(self, server, client):
+        """_reset_checks() (for per-test isolation) drops recorded failures and errors."""
+        server.expect_request("/bad").respond_with_handler(lambda request: 1 / 0)
+        client.get(server.url_for("/bad"), timeout=TIMEOUT)
+        client.get(server.url_for("/missing"), timeout=TIMEOUT)
+        server._reset_checks()
+        server.check()
+
+
 class TestAssertRequestMade:
     def test_counts(self, server, client):
         """count= is exact; 0 checks that nothing matching arrived."""

@@ -154,6 +154,13 @@ class TestDelays:
             session.trust_env = False
             assert session.get(server.url_for("/h"), timeout=TIMEOUT).text == "back"
 
+    def test_delays_work_again_after_a_restart(self, server, client):
+        """stop() cancels pending waits only: after start() a delay is served again."""
+        server.expect_request("/d").with_delay(0.01).respond_with_data("again")
+        server.stop()
+        server.start()
+        assert client.get(server.url_for("/d"), timeout=TIMEOUT).text == "again"
+
     def test_seeded_random_delays_repeat(self):
         """The same seed gives the same delays; lognormal never exceeds its cap."""
         first = Delay.uniform(0.1, 0.2, seed=7)
