@@ -72,7 +72,6 @@ class TestCheck:
             server.check()
         server.check()
 
-
     def test_reset_checks_forgets_failures(self, server, client):
         """_reset_checks() (for per-test isolation) drops recorded failures and errors."""
         server.expect_request("/bad").respond_with_handler(lambda request: 1 / 0)
