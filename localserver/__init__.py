@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from ._checks import (
+    ExpectationError,
+    NoHandlerError,
+    OutOfOrderError,
+    RequestCountError,
+    SequenceExhaustedError,
+    UnmatchedRequestError,
+    UnmetExpectationError,
+)
 from ._content import Chunked
 from ._errors import LocalServerError, ServerThreadError
+from ._expectations import Expectation, HandlerType
+from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import RecordedRequest
+from ._matchers import RequestMatcher
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
 from ._wsgi import WSGIServer
@@ -15,11 +27,23 @@ __all__ = [
     "Chunked",
     "ClientCertificate",
     "HTTPSServer",
+    "Delay",
+    "Expectation",
+    "ExpectationError",
+    "Fault",
     "HTTPServer",
+    "HandlerType",
     "LocalServerError",
+    "NoHandlerError",
+    "OutOfOrderError",
     "RecordedRequest",
+    "RequestCountError",
+    "RequestMatcher",
+    "SequenceExhaustedError",
     "ServerThreadError",
     "TestAuthority",
+    "UnmatchedRequestError",
+    "UnmetExpectationError",
     "WSGIServer",
     "__version__",
 ]

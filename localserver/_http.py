@@ -18,7 +18,9 @@ from ._content import (
     check_content,
     check_headers,
 )
+from ._expect_api import ExpectationStyle
 from ._journal import Journal, RecordedRequest, record_request
+from ._report import Situation
 from ._wsgi import WSGIApp, WSGIEngine
 from ._wsgi_handler import read_body
 
@@ -28,15 +30,18 @@ _DEFAULT_CODE = 204
 _NO_HANDLER_STATUS = 500
 
 
-class HTTPServer(WSGIEngine):
+class HTTPServer(ExpectationStyle, WSGIEngine):
     """An HTTP server on loopback that records requests and answers as told.
 
     The content style of pytest-localserver: set :attr:`content`, :attr:`code`,
     :attr:`headers` (or call :meth:`serve_content`) and every request gets that
     response; every request lands in :attr:`requests`.
 
-    A fresh server has no default response: until one is set, a request is
-    answered with :attr:`no_handler_status_code` (500) and a body saying so.
+    The expectation style of pytest-httpserver: :meth:`expect_request` and its
+    friends answer the requests they match; the content above is the default
+    response for the rest. A request nothing answers gets
+    :attr:`no_handler_status_code` (500) with a body explaining the miss, and
+    :meth:`check_assertions` reports it.
 
     Args:
         host: Address to bind; ``"127.0.0.1"`` by default, ``"::1"`` for IPv6.
@@ -62,6 +67,7 @@ class HTTPServer(WSGIEngine):
         self._default_installed = False
         self._no_handler_status_code = _NO_HANDLER_STATUS
         self._journal = Journal()
+        self._init_expectations()
 
     # -- content style (pytest-localserver) -------------------------------------------
 
@@ -198,9 +204,30 @@ class HTTPServer(WSGIEngine):
         return self._journal
 
     def clear(self) -> None:
-        """Forget every recorded request. The default response stays."""
+        """Forget requests, the log, recorded failures and expectations.
+
+        Pending delays and hangs end at once. The default response set by
+        :meth:`serve_content` (or the content attributes) stays, and so does
+        :attr:`no_handler_status_code`.
+        """
+        self._cancellation.cancel(renew=True)
+        self._registry.clear()
         self._journal.clear()
+        self._log.clear()
+        self._reset_checks()
+        with self._protocol_lock:
+            self._protocol_errors.clear()
         self.raise_pending_errors()
+
+    def stop(self) -> None:
+        # End pending delays, slow bodies and hangs first, so that joining the
+        # connection threads never waits for them.
+        self._cancellation.cancel()
+        super().stop()
+
+    def _on_start(self) -> None:
+        super()._on_start()
+        self._cancellation.renew()
 
     # -- serving ----------------------------------------------------------------------
 
@@ -211,14 +238,18 @@ class HTTPServer(WSGIEngine):
     def _wsgi_app(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        cancel = self._cancellation.current()
         keep = self._store_request_data
         body = read_body(environ, keep=keep)
         request = record_request(environ, body, stored=keep)
-        self._journal.append(request)
-        response = self._respond(request)
-        return response(environ, start_response)
+        return self._answer(environ, start_response, request, cancel)
 
-    def _respond(self, request: RecordedRequest) -> Response:
+    def _situation(self) -> Situation:
+        with self._protocol_lock:
+            errors = list(self._protocol_errors)
+        return Situation(self.url, self.host, self.port, self.running, errors)
+
+    def _default_response(self, request: RecordedRequest) -> Response | None:
         with self._settings_lock:
             installed = self._default_installed or bool(self._headers)
             settings = (
@@ -230,12 +261,7 @@ class HTTPServer(WSGIEngine):
             )
         if installed:
             return build_content_response(request, *settings)
-        text = (
-            "localserver: no response is configured for "
-            f"{request.method} {request.full_path.rstrip('?')}.\n"
-            "Call serve_content(...) or set .content/.code to answer every request.\n"
-        )
-        return Response(text, status=self._no_handler_status_code, mimetype="text/plain")
+        return None
 
 
 def _check_bool(name: str, value: object) -> bool:

@@ -62,6 +62,11 @@ class RecordedRequest(Request):
         return subject_of_pem(pem)
 
     @property
+    def path_params(self) -> dict[str, Any]:
+        """Values of the named parts of the path template that matched (``{}`` if none)."""
+        return dict(self.environ.get("localserver.path_params") or {})
+
+    @property
     def body_stored(self) -> bool:
         """False when the server discarded the body (``store_request_data=False``)."""
         return bool(self.environ.get("localserver.body_stored", True))

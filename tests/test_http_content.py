@@ -22,8 +22,9 @@ class TestDefaults:
         with HTTPServer() as server:
             response = requests.get(server.url_for("/nothing"), timeout=TIMEOUT)
             assert response.status_code == 500
-            assert "no response is configured for GET /nothing" in response.text
-            assert "serve_content" in response.text
+            assert "no expectation matched this request (answered 500)" in response.text
+            assert "GET /nothing" in response.text
+            assert "serve_content(...)" in response.text
             assert [r.path for r in server.requests] == ["/nothing"]
 
     def test_attributes_read_as_pytest_localserver_at_start(self) -> None:

@@ -10,16 +10,28 @@ def test_all_lists_the_public_names() -> None:
     expected = {
         "Chunked",
         "ClientCertificate",
+        "Delay",
+        "Expectation",
+        "ExpectationError",
+        "Fault",
         "HTTPSServer",
         "HTTPServer",
+        "HandlerType",
         "LocalServerError",
+        "NoHandlerError",
+        "OutOfOrderError",
         "RecordedRequest",
+        "RequestCountError",
+        "RequestMatcher",
+        "SequenceExhaustedError",
         "ServerThreadError",
         "TestAuthority",
+        "UnmatchedRequestError",
+        "UnmetExpectationError",
         "WSGIServer",
         "__version__",
     }
-    assert expected <= set(localserver.__all__)
+    assert set(localserver.__all__) == expected
     for name in localserver.__all__:
         assert hasattr(localserver, name), name
 

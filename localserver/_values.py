@@ -1,0 +1,100 @@
+"""Value matchers: how one header, cookie or form value is compared with what is expected.
+
+An expected value is one of:
+
+- a ``str``: the value must be equal to it;
+- a compiled regular expression: the whole value must match it (``fullmatch``);
+- a callable taking the received value (``None`` when missing) and returning
+  ``True``/``False`` or ``(False, "reason")``;
+- ``None``: the value must be absent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Union
+
+__all__ = ["Check", "ValueMatcher", "make_value_matcher", "run_predicate", "short"]
+
+# (matched, reason): the reason says why not when matched is False.
+Check = tuple[bool, str]
+ValueSpec = Union[str, "re.Pattern[str]", Callable[[Any], Any], None]
+
+
+def short(value: object, limit: int = 60) -> str:
+    """``repr`` of *value*, cut to about *limit* characters with the full length stated."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, (str, bytes)) else len(text)
+    return f"{text[: limit - 12]}... ({size} chars)"
+
+
+def run_predicate(func: Callable[..., Any], *args: Any) -> Check:
+    """Call a user predicate; accept ``bool``, ``(bool, reason)`` or raise as a failure."""
+    try:
+        result = func(*args)
+    except Exception as exc:  # a broken predicate must not take the server down
+        return False, f"{_name(func)} raised {type(exc).__name__}: {exc}"
+    if isinstance(result, tuple) and len(result) == 2:
+        ok, reason = result
+        return bool(ok), "" if ok else str(reason)
+    if result:
+        return True, ""
+    return False, f"{_name(func)} returned {result!r}"
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
+
+
+class ValueMatcher:
+    """Compares one received value (or ``None`` when missing) with an expectation."""
+
+    def __init__(self, spec: ValueSpec, describe: str) -> None:
+        self.spec = spec
+        self._describe = describe
+
+    def describe(self) -> str:
+        """The expectation in words, for failure reports."""
+        return self._describe
+
+    def check(self, actual: str | None) -> Check:
+        spec = self.spec
+        if spec is None:
+            if actual is None:
+                return True, ""
+            return False, f"expected absent, got {short(actual)}"
+        if callable(spec) and not isinstance(spec, re.Pattern):
+            return run_predicate(spec, actual)
+        if actual is None:
+            return False, "missing"
+        if isinstance(spec, re.Pattern):
+            if spec.fullmatch(actual):
+                return True, ""
+            return False, f"{short(actual)} does not match {spec.pattern!r}"
+        if actual == spec:
+            return True, ""
+        return False, ""  # the report shows both values side by side
+
+
+def make_value_matcher(argument: str, spec: object) -> ValueMatcher:
+    """Validate *spec* for the argument named *argument* and build its matcher.
+
+    Raises:
+        TypeError: *spec* is not a str, compiled regex, callable or None.
+    """
+    if spec is None:
+        return ValueMatcher(None, "absent")
+    if isinstance(spec, str):
+        return ValueMatcher(spec, spec or "''")
+    if isinstance(spec, re.Pattern):
+        if not isinstance(spec.pattern, str):
+            raise TypeError(f"{argument} must use a str pattern, not bytes (got {spec!r})")
+        return ValueMatcher(spec, f"matches {spec.pattern!r}")
+    if callable(spec):
+        return ValueMatcher(spec, f"{_name(spec)}(value)")
+    raise TypeError(
+        f"{argument} must be a str, a compiled regex, a callable or None for absent "
+        f"(got {type(spec).__name__}: {spec!r:.60})"
+    )
