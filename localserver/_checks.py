@@ -189,6 +189,18 @@ class Checks:
             )
             raise UnmetExpectationError(text)
 
+    def _check_unmet_since(self, mark: int) -> None:
+        """Raise UnmetExpectationError for limited expectations added after *mark*."""
+        pending = [e for e in self._registry.pending() if e.seq > mark]
+        if pending:
+            text = unmet_report(
+                pending,
+                self._journal.snapshot(),
+                self._situation(),
+                "expectations of this test not met",
+            )
+            raise UnmetExpectationError(text)
+
     @contextmanager
     def wait(
         self,

@@ -219,6 +219,46 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
             self._protocol_errors.clear()
         self.raise_pending_errors()
 
+    # -- per-test isolation, shared by the unittest mixins and the pytest module -----
+
+    def _begin_test(self) -> int:
+        """Start a test on a shared server: forget what earlier tests left behind.
+
+        The journal, the log, recorded failures and protocol errors are emptied and
+        pending delays end; expectations and the default response stay.
+
+        Returns:
+            A mark for :meth:`_end_test`.
+        """
+        self._cancellation.cancel(renew=True)
+        self._journal.clear()
+        self._log.clear()
+        self._reset_checks()
+        with self._protocol_lock:
+            self._protocol_errors.clear()
+        return self._checkpoint()
+
+    def _end_test(self, mark: int, check: bool = True) -> None:
+        """End the test begun at *mark*: run its checks, then remove its expectations.
+
+        Args:
+            mark: What :meth:`_begin_test` returned.
+            check: Run the checks (unmatched requests, handler errors, oneshot,
+                ordered and ``times=`` expectations of this test left unused).
+
+        Raises:
+            AssertionError: A check failed; the message explains it in full.
+        """
+        try:
+            if check:
+                self.check_assertions()
+                self.check_handler_errors()
+                self._check_unmet_since(mark)
+        finally:
+            self._cancellation.cancel(renew=True)
+            self._rollback(mark)
+            self._reset_checks()
+
     def stop(self) -> None:
         # End pending delays, slow bodies and hangs first, so that joining the
         # connection threads never waits for them.

@@ -1,0 +1,64 @@
+"""Per-test isolation on a shared server: what the mixins and the pytest module rely on."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from localserver import HTTPServer, UnmatchedRequestError, UnmetExpectationError
+
+from .conftest import TIMEOUT
+
+
+class TestBeginAndEnd:
+    def test_begin_empties_journal_and_keeps_expectations(self) -> None:
+        """_begin_test() forgets requests; expectations from before stay."""
+        with HTTPServer() as server:
+            server.expect_request("/kept").respond_with_data("kept")
+            requests.get(server.url_for("/kept"), timeout=TIMEOUT)
+            server._begin_test()
+            assert server.requests == []
+            assert server.log == []
+            assert requests.get(server.url_for("/kept"), timeout=TIMEOUT).text == "kept"
+
+    def test_end_removes_the_tests_expectations(self) -> None:
+        """Expectations added during a test are gone after _end_test()."""
+        with HTTPServer() as server:
+            server.expect_request("/class").respond_with_data("class")
+            mark = server._begin_test()
+            server.expect_request("/test").respond_with_data("test")
+            assert requests.get(server.url_for("/test"), timeout=TIMEOUT).text == "test"
+            server._end_test(mark)
+            assert requests.get(server.url_for("/test"), timeout=TIMEOUT).status_code == 500
+            assert requests.get(server.url_for("/class"), timeout=TIMEOUT).text == "class"
+
+    def test_end_reports_an_unmatched_request(self) -> None:
+        """A request nothing matched during the test fails _end_test()."""
+        with HTTPServer() as server:
+            mark = server._begin_test()
+            server.expect_request("/right").respond_with_data("x")
+            requests.get(server.url_for("/wrong"), timeout=TIMEOUT)
+            with pytest.raises(UnmatchedRequestError, match="/wrong"):
+                server._end_test(mark)
+            mark = server._begin_test()
+            server._end_test(mark)  # the failure was reported once, to its own test
+
+    def test_end_reports_unused_oneshots_of_this_test_only(self) -> None:
+        """An unused oneshot added during the test fails it; one from before does not."""
+        with HTTPServer() as server:
+            server.expect_oneshot_request("/from-setup").respond_with_data("x")
+            mark = server._begin_test()
+            server.expect_oneshot_request("/from-test").respond_with_data("x")
+            with pytest.raises(UnmetExpectationError, match="/from-test") as info:
+                server._end_test(mark)
+            assert "/from-setup" not in str(info.value)
+
+    def test_end_without_checks_still_rolls_back(self) -> None:
+        """check=False skips the checks but still removes the test's expectations."""
+        with HTTPServer() as server:
+            mark = server._begin_test()
+            server.expect_oneshot_request("/never").respond_with_data("x")
+            requests.get(server.url_for("/other"), timeout=TIMEOUT)
+            server._end_test(mark, check=False)
+            assert len(server._registry) == 0
+            server._end_test(server._begin_test())  # nothing left over to report
