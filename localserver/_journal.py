@@ -36,6 +36,20 @@ class RecordedRequest(Request):
         return float(self.environ.get("localserver.received_at", 0.0))
 
     @property
+    def client_cert_subject(self) -> str | None:
+        """Subject of the client certificate (mutual TLS), e.g. ``"CN=alice,..."``.
+
+        ``None`` when the client presented none. The text matches
+        ``ClientCertificate.subject``; the PEM is ``environ["SSL_CLIENT_CERT"]``.
+        """
+        pem = self.environ.get("SSL_CLIENT_CERT")
+        if not pem:
+            return None
+        from ._tls import subject_of_pem
+
+        return subject_of_pem(pem)
+
+    @property
     def body_stored(self) -> bool:
         """False when the server discarded the body (``store_request_data=False``)."""
         return bool(self.environ.get("localserver.body_stored", True))
