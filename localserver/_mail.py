@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from ._journal import Journal
 
@@ -140,10 +141,7 @@ class ReceivedMail(EmailMessage):
         return content if isinstance(content, str) else None
 
     def __repr__(self) -> str:
-        return (
-            f"<ReceivedMail from {self.mail_from!r} to {self.rcpt_tos!r}, "
-            f"{len(self.raw)} bytes>"
-        )
+        return f"<ReceivedMail from {self.mail_from!r} to {self.rcpt_tos!r}, {len(self.raw)} bytes>"
 
 
 class Outbox(Journal):

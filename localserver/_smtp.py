@@ -5,7 +5,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from typing import Any, Callable, Mapping, Union
+from collections.abc import Mapping
+from typing import Any, Callable, Union
 
 from ._engine import ServerEngine, format_host
 from ._journal import Journal
@@ -14,6 +15,7 @@ from ._smtp_auth import check_auth_option
 from ._smtp_faults import Faults
 from ._smtp_io import SessionClosed
 from ._smtp_session import SMTPSession
+from ._tls import accept_tls, default_authority
 
 __all__ = ["SMTPServer"]
 
@@ -83,9 +85,9 @@ class SMTPServer(ServerEngine):
     Example::
 
         with SMTPServer() as server:
-            with smtplib.SMTP(*server.addr, local_hostname="localhost") as client:
-                client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\\r\\n\\r\\nhello\\r\\n")
-            assert server.outbox[0]["Subject"] == "hi"
+            with server.client() as client:
+                client.send_message(message)
+            assert server.outbox[0]["Subject"] == message["Subject"]
     """
 
     _thread_name = "localserver-smtp"
@@ -110,12 +112,11 @@ class SMTPServer(ServerEngine):
     ) -> None:
         super().__init__(host, port)
         self.hostname = _check_hostname(hostname)
-        self.max_message_size = _check_limit(
-            "max_message_size", max_message_size, allow_none=True
+        self.max_message_size = _check_limit("max_message_size", max_message_size, allow_none=True)
+        self.max_recipients: int = (
+            _check_limit("max_recipients", max_recipients, allow_none=False)
+            or DEFAULT_MAX_RECIPIENTS
         )
-        self.max_recipients: int = _check_limit(
-            "max_recipients", max_recipients, allow_none=False
-        ) or DEFAULT_MAX_RECIPIENTS
         if connection_timeout is not None and (
             isinstance(connection_timeout, bool)
             or not isinstance(connection_timeout, (int, float))
@@ -180,22 +181,16 @@ class SMTPServer(ServerEngine):
     def ssl_context(self) -> ssl.SSLContext:
         """The server-side context for STARTTLS and SMTPS (made on first use)."""
         if self._ssl_context is None:
-            from ._tls import default_authority
-
             self._ssl_context = default_authority().server_context()
         return self._ssl_context
 
     @property
     def ca_bundle(self) -> str:
         """Path of the PEM file of the CA that signed the server's certificate."""
-        from ._tls import default_authority
-
         return str(default_authority().ca_bundle)
 
     def client_ssl_context(self) -> ssl.SSLContext:
         """A client ``ssl.SSLContext`` that trusts this server's certificate."""
-        from ._tls import default_authority
-
         return default_authority().client_ssl_context()
 
     def client(self, timeout: float = 10.0) -> smtplib.SMTP:
@@ -217,12 +212,16 @@ class SMTPServer(ServerEngine):
 
     def _accept_tls(self, sock: socket.socket, conn_id: int) -> socket.socket:
         """Run the server side of a TLS handshake on the connection's thread."""
-        from ._tls import accept_tls
-
         timeout = self.connection_timeout or _HANDSHAKE_TIMEOUT
-        tls_sock = accept_tls(sock, self.ssl_context, timeout)
-        self._track_connection(conn_id, tls_sock)
-        if self._stopped.is_set():  # stop() may have missed the new socket
+        tls_sock = accept_tls(
+            sock,
+            self.ssl_context,
+            timeout,
+            # Tracked before the handshake, so stop() can cut a stalled one short.
+            on_wrap=lambda wrapped: self._track_connection(conn_id, wrapped),
+        )
+        if self._stopped.is_set():  # stopped while the socket changed hands
+            tls_sock.close()
             raise SessionClosed("server stopped")
         return tls_sock
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Callable, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Callable, NamedTuple
 
 __all__ = [
     "MECHANISMS",
@@ -62,9 +63,7 @@ def check_auth_option(auth: object) -> Authenticator | None:
                     f"'auth' must map str user names to str passwords (got {user!r}: ...)"
                 )
         accounts = dict(auth)
-        return lambda mechanism, user, password: (
-            user in accounts and accounts[user] == password
-        )
+        return lambda mechanism, user, password: user in accounts and accounts[user] == password
     if callable(auth):
         checker: Authenticator = auth
         return lambda mechanism, user, password: bool(checker(mechanism, user, password))

@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple, Union
 
 from ._journal import Journal
 
-__all__ = ["FaultRule", "Faults", "InjectedFault", "STAGES", "parse_reply"]
+__all__ = ["STAGES", "FaultRule", "Faults", "InjectedFault", "parse_reply"]
 
 #: Where a fault can strike, in the order a session meets them.
 STAGES = ("connect", "greeting", "ehlo", "auth", "mail", "rcpt", "data", "data_end")
@@ -65,9 +65,7 @@ def _matcher(match: Match) -> Callable[[str], bool]:
         return lambda argument: pattern.search(argument) is not None
     if callable(match):
         return match
-    raise TypeError(
-        f"'match' must be a str, a compiled regex, a callable or None (got {match!r})"
-    )
+    raise TypeError(f"'match' must be a str, a compiled regex, a callable or None (got {match!r})")
 
 
 class InjectedFault(NamedTuple):
@@ -224,7 +222,9 @@ class Faults:
                 raise ValueError(
                     f"'bytes_per_second' must be a positive number (got {bytes_per_second!r})"
                 )
-        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 1
+        ):
             raise ValueError(f"'times' must be a positive int or None (got {times!r})")
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise ValueError(f"'after' must be a non-negative int (got {after!r})")
@@ -328,8 +328,6 @@ class Faults:
             else:
                 return None
         self.injected.append(
-            InjectedFault(
-                stage, argument, rule.reply, rule.delay, rule.disconnect, connection_id
-            )
+            InjectedFault(stage, argument, rule.reply, rule.delay, rule.disconnect, connection_id)
         )
         return rule

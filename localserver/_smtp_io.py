@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from typing import Callable
 
-__all__ = ["Connection", "Line", "SessionClosed", "LINE_LIMIT"]
+__all__ = ["LINE_LIMIT", "Connection", "Line", "SessionClosed"]
 
 #: RFC 5321 section 4.5.3.1: command and text lines hold at most 1000 octets with CRLF.
 LINE_LIMIT = 1000
@@ -25,7 +25,7 @@ class SessionClosed(Exception):
 class Line:
     """One line as read: its bytes with the line end, and what is wrong with it."""
 
-    __slots__ = ("data", "too_long", "crlf", "bare")
+    __slots__ = ("bare", "crlf", "data", "too_long")
 
     def __init__(self, data: bytes, *, too_long: bool = False, crlf: bool | None = None) -> None:
         #: The line with its line end (empty for a line too long to keep).
@@ -35,9 +35,7 @@ class Line:
         #: It ends with CRLF (a real line end).
         self.crlf = data.endswith(b"\r\n") if crlf is None else crlf
         #: It ends with a bare LF or holds a bare CR: no line end under RFC 5321.
-        self.bare = not too_long and (
-            not self.crlf or b"\r" in data[:-2] or b"\n" in data[:-2]
-        )
+        self.bare = not too_long and (not self.crlf or b"\r" in data[:-2] or b"\n" in data[:-2])
 
     @property
     def content(self) -> bytes:
@@ -69,6 +67,10 @@ class Connection:
         self.sock = sock
         self._reader = sock.makefile("rb")
         sock.settimeout(self.timeout)
+
+    def close(self) -> None:
+        """Close the reader, so the socket's own close() really closes it."""
+        self._reader.close()
 
     def drop_reader(self) -> None:
         """Forget buffered input (RFC 3207: nothing sent before TLS counts after it)."""

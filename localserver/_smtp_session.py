@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._engine import CLIENT_ERRORS
 from ._mail import ReceivedMail
 from ._smtp_auth import MECHANISMS, AuthAttempt, AuthError, read_credentials
 from ._smtp_data import read_data
@@ -28,12 +28,12 @@ class SMTPSession:
     (RFC 2920) asks of a server.
     """
 
-    def __init__(
-        self, server: SMTPServer, sock: socket.socket, address: Any, conn_id: int
-    ) -> None:
+    def __init__(self, server: SMTPServer, sock: socket.socket, address: Any, conn_id: int) -> None:
         self.server = server
         self.sock = sock
-        self.peer: tuple[Any, ...] = tuple(address[:2]) if isinstance(address, tuple) else (address,)
+        self.peer: tuple[Any, ...] = (
+            tuple(address[:2]) if isinstance(address, tuple) else (address,)
+        )
         self.conn_id = conn_id
         self.conn: Connection | None = None
         self.tls: str | None = None
@@ -41,20 +41,6 @@ class SMTPSession:
         self.helo: str | None = None
         self.esmtp = False
         self._reset_transaction()
-        self._commands: dict[str, Callable[[str], None]] = {
-            "HELO": self.smtp_HELO,
-            "EHLO": self.smtp_EHLO,
-            "MAIL": self.smtp_MAIL,
-            "RCPT": self.smtp_RCPT,
-            "DATA": self.smtp_DATA,
-            "RSET": self.smtp_RSET,
-            "NOOP": self.smtp_NOOP,
-            "QUIT": self.smtp_QUIT,
-            "VRFY": self.smtp_VRFY,
-            "HELP": self.smtp_HELP,
-            "AUTH": self.smtp_AUTH,
-            "STARTTLS": self.smtp_STARTTLS,
-        }
 
     # -- the session loop ----------------------------------------------------------------
 
@@ -68,13 +54,14 @@ class SMTPSession:
             pass
         except (socket.timeout, TimeoutError):
             self._say_goodbye(f"421 4.4.2 {self.server.hostname} Idle timeout, closing connection")
+        finally:
+            if self.conn is not None:
+                self.conn.close()
 
     def _say_goodbye(self, line: str) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(OSError, EOFError):  # the client may be gone
                 self.conn.send(line)
-            except (OSError, *CLIENT_ERRORS):
-                pass
 
     def _open(self) -> None:
         server = self.server
@@ -98,9 +85,7 @@ class SMTPSession:
     def _command(self) -> None:
         conn = self._connection()
         line = conn.readline(_AUTH_LINE_LIMIT)
-        if line.too_long or (
-            len(line.data) > LINE_LIMIT and not line.data[:5].upper() == b"AUTH "
-        ):
+        if line.too_long or (len(line.data) > LINE_LIMIT and line.data[:5].upper() != b"AUTH "):
             conn.send("500 5.5.2 Line too long (the limit is 1000 octets with CRLF)")
             return
         if line.bare:
@@ -112,14 +97,14 @@ class SMTPSession:
             conn.send("500 5.5.2 Command is not valid UTF-8")
             return
         verb, _, arg = text.partition(" ")
-        handler = self._commands.get(verb.upper())
+        handler = _COMMANDS.get(verb.upper())
         if handler is None:
             if not verb:
                 conn.send("500 5.5.2 Empty command")
             else:
                 conn.send(f"500 5.5.1 Command not recognized: {verb[:40]!r}")
             return
-        handler(arg.strip(" "))
+        handler(self, arg.strip(" "))
 
     def _connection(self) -> Connection:
         if self.conn is None:  # pragma: no cover - _open() sets it first
@@ -252,7 +237,9 @@ class SMTPSession:
             self._reply("553 5.6.7 Non-ASCII address needs SMTPUTF8 in MAIL FROM")
             return
         if len(self.rcpt_tos) >= self.server.max_recipients:
-            self._reply(f"452 4.5.3 Too many recipients (the limit is {self.server.max_recipients})")
+            self._reply(
+                f"452 4.5.3 Too many recipients (the limit is {self.server.max_recipients})"
+            )
             return
         if self._fault("rcpt", address):
             return
@@ -283,9 +270,7 @@ class SMTPSession:
             if error is not None:
                 self._reply(error)
                 return
-            if self.server.faults.rules and self._fault(
-                "data_end", raw.decode("utf-8", "replace")
-            ):
+            if self.server.faults.rules and self._fault("data_end", raw.decode("utf-8", "replace")):
                 return
             self._keep(raw)
             self._reply("250 2.0.0 OK: message accepted")
@@ -332,7 +317,7 @@ class SMTPSession:
         self._reply("252 2.5.0 Cannot verify the user, but will accept mail for it")
 
     def smtp_HELP(self, arg: str) -> None:
-        self._reply("214 2.0.0 Commands: " + " ".join(sorted(self._commands)))
+        self._reply("214 2.0.0 Commands: " + " ".join(sorted(_COMMANDS)))
 
     # -- STARTTLS and AUTH ---------------------------------------------------------------
 
@@ -382,7 +367,9 @@ class SMTPSession:
             self._reply("501 5.5.4 Syntax: AUTH mechanism [initial-response]")
             return
         if mechanism not in MECHANISMS:
-            self._reply(f"504 5.5.4 Unrecognized authentication type; use {' or '.join(MECHANISMS)}")
+            self._reply(
+                f"504 5.5.4 Unrecognized authentication type; use {' or '.join(MECHANISMS)}"
+            )
             return
         try:
             user, password = read_credentials(
@@ -428,3 +415,12 @@ class SMTPSession:
         if line.bare:
             raise AuthError("500 5.5.2 Bare LF or CR; lines must end with CRLF")
         return line.content.decode("ascii", "replace").strip(" ")
+
+
+# Verb to handler; a table rather than getattr() so that no client-chosen name
+# ever reaches attribute lookup.
+_COMMANDS: dict[str, Callable[[SMTPSession, str], None]] = {
+    name[5:]: function
+    for name, function in vars(SMTPSession).items()
+    if name.startswith("smtp_")
+}
