@@ -7,6 +7,8 @@ from ._errors import LocalServerError, ServerThreadError
 from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import RecordedRequest
+from ._mail import ReceivedMail
+from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
 from ._wsgi import WSGIServer
@@ -17,7 +19,9 @@ __all__ = [
     "HTTPSServer",
     "HTTPServer",
     "LocalServerError",
+    "ReceivedMail",
     "RecordedRequest",
+    "SMTPServer",
     "ServerThreadError",
     "TestAuthority",
     "WSGIServer",
