@@ -18,7 +18,26 @@ __all__ = ["MailDetails", "Outbox", "ReceivedMail"]
 # The attributes Message.__init__ creates: they are filled in by the first access
 # that needs them, so a mail nobody looks at is never parsed.
 _PARSED_STATE = frozenset(vars(EmailMessage()))
-_PARSER = BytesParser(policy=email_policy.default)
+
+
+class _UTF8HeaderPolicy(email_policy.EmailPolicy):
+    """``email.policy.default`` that also reads RFC 6532 (SMTPUTF8) raw UTF-8 headers.
+
+    ``BytesParser`` turns non-ASCII header bytes into surrogates, which the
+    address parser then keeps as such (``zo\\udcc3\\udcab@...``); here they are
+    decoded as the UTF-8 they are. Bytes that are not UTF-8 stay surrogates.
+    """
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        if not value.isascii():
+            raw = value.encode("ascii", "surrogateescape")
+            value = raw.decode("utf-8", "surrogateescape")
+        return name, value
+
+
+_POLICY = _UTF8HeaderPolicy()
+_PARSER = BytesParser(policy=_POLICY)
 # One lock for every mail: parsing happens once per mail, so contention is rare,
 # and a lock attribute would make mails impossible to copy or pickle.
 _PARSE_LOCK = threading.Lock()
@@ -44,7 +63,8 @@ class ReceivedMail(EmailMessage):
     Attributes:
         mail_from: The envelope sender (``MAIL FROM``), ``""`` for a bounce.
         rcpt_tos: The envelope recipients (``RCPT TO``), in order.
-        mail_options: The ``MAIL FROM`` parameters, e.g. ``["SIZE=120", "SMTPUTF8"]``.
+        mail_options: The ``MAIL FROM`` parameters, names upper-cased, values as
+            sent, e.g. ``["SIZE=120", "SMTPUTF8"]``.
         rcpt_options: The ``RCPT TO`` parameters of every recipient, in order.
         raw: The message data as received (CRLF line ends, dot-unstuffed).
         peer: The client's address, ``(host, port)``.
@@ -103,8 +123,11 @@ class ReceivedMail(EmailMessage):
 
     @property
     def details(self) -> MailDetails:
-        """``(peer, mailfrom, rcpttos)``, as pytest-localserver's ``message.details``."""
-        return MailDetails(self.peer, self.mail_from, list(self.rcpt_tos))
+        """``(peer, mailfrom, rcpttos)``, as pytest-localserver's ``message.details``.
+
+        As there, the null sender of a bounce is ``"<>"`` (:attr:`mail_from` says ``""``).
+        """
+        return MailDetails(self.peer, self.mail_from or "<>", list(self.rcpt_tos))
 
     @property
     def bcc(self) -> list[str]:

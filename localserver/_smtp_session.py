@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ._mail import ReceivedMail
 from ._smtp_auth import MECHANISMS, AuthAttempt, AuthError, read_credentials
 from ._smtp_data import read_data
+from ._smtp_faults import FaultRule
 from ._smtp_io import LINE_LIMIT, Connection, SessionClosed
 from ._smtp_path import PathError, parse_params, parse_path
 
@@ -116,11 +117,19 @@ class SMTPSession:
 
     def _fault(self, stage: str, argument: str, *, close_unless_2xx: bool = False) -> bool:
         """Apply the fault rule that fires here, if any; True if it sent the reply."""
+        return self._answer(self._fire(stage, argument), close_unless_2xx=close_unless_2xx)
+
+    def _fire(self, stage: str, argument: str) -> FaultRule | None:
+        """Pick the fault rule that fires here and sit out its delay."""
         rule = self.server.faults.pick(stage, argument, self.conn_id)
+        if rule is not None and rule.delay and self.server._wait_stopped(rule.delay):
+            raise SessionClosed("server stopped")
+        return rule
+
+    def _answer(self, rule: FaultRule | None, *, close_unless_2xx: bool = False) -> bool:
+        """Send a fired rule's reply and drop the line if it says so."""
         if rule is None:
             return False
-        if rule.delay and self.server._wait_stopped(rule.delay):
-            raise SessionClosed("server stopped")
         if rule.reply is not None:
             self._reply(rule.reply)
             if rule.reply.startswith("421") or (close_unless_2xx and rule.reply[0] != "2"):
@@ -218,7 +227,7 @@ class SMTPSession:
         if self._fault("mail", address):
             return
         self.mail_from, self.smtputf8 = address, smtputf8
-        self.mail_options = params
+        self.mail_options = _normalized(params)
         self._reply("250 2.1.0 Sender OK")
 
     def smtp_RCPT(self, arg: str) -> None:
@@ -244,7 +253,7 @@ class SMTPSession:
         if self._fault("rcpt", address):
             return
         self.rcpt_tos.append(address)
-        self.rcpt_options.extend(params)
+        self.rcpt_options.extend(_normalized(params))
         self._reply("250 2.1.5 Recipient OK")
 
     def smtp_DATA(self, arg: str) -> None:
@@ -270,10 +279,15 @@ class SMTPSession:
             if error is not None:
                 self._reply(error)
                 return
-            if self.server.faults.rules and self._fault("data_end", raw.decode("utf-8", "replace")):
-                return
-            self._keep(raw)
-            self._reply("250 2.0.0 OK: message accepted")
+            rule = None
+            if self.server.faults.rules:
+                rule = self._fire("data_end", raw.decode("utf-8", "replace"))
+            if rule is not None and rule.disconnect and rule.reply is None:
+                raise SessionClosed("injected disconnect")  # the mail is lost
+            if rule is None or rule.reply is None or rule.reply[0] == "2":
+                self._keep(raw)  # before the reply: a client that saw 250 finds it
+            if not self._answer(rule):
+                self._reply("250 2.0.0 OK: message accepted")
         finally:
             self._reset_transaction()
 
@@ -378,16 +392,15 @@ class SMTPSession:
         except AuthError as exc:
             self._reply(exc.reply)
             return
-        rule = server.faults.pick("auth", user, self.conn_id)
-        if rule is not None:
-            if rule.delay and server._wait_stopped(rule.delay):
-                raise SessionClosed("server stopped")
-            if rule.reply is not None:
-                self._finish_auth(mechanism, user, rule.reply[0] == "2", rule.reply)
-            if rule.disconnect or (rule.reply or "").startswith("421"):
-                raise SessionClosed("injected disconnect")
-            if rule.reply is not None:
-                return
+        rule = self._fire("auth", user)
+        if rule is not None and rule.reply is not None:
+            self.server.auth_attempts.append(
+                AuthAttempt(mechanism, user, rule.reply[0] == "2", self.conn_id)
+            )
+            if rule.reply[0] == "2":
+                self.auth_user = user
+        if self._answer(rule):
+            return
         try:
             success = server._authenticator(mechanism, user, password)
         except Exception as exc:  # the user's callable failed: report it at stop()
@@ -396,15 +409,13 @@ class SMTPSession:
             return
         self._finish_auth(mechanism, user, success)
 
-    def _finish_auth(
-        self, mechanism: str, user: str, success: bool, reply: str | None = None
-    ) -> None:
+    def _finish_auth(self, mechanism: str, user: str, success: bool) -> None:
         self.server.auth_attempts.append(AuthAttempt(mechanism, user, success, self.conn_id))
         if success:
             self.auth_user = user
-            self._reply(reply or "235 2.7.0 Authentication successful")
+            self._reply("235 2.7.0 Authentication successful")
         else:
-            self._reply(reply or "535 5.7.8 Authentication credentials invalid")
+            self._reply("535 5.7.8 Authentication credentials invalid")
 
     def _ask(self, challenge: str) -> str:
         conn = self._connection()
@@ -417,10 +428,13 @@ class SMTPSession:
         return line.content.decode("ascii", "replace").strip(" ")
 
 
+def _normalized(params: list[str]) -> list[str]:
+    """Parameters with upper-case names (they are case-insensitive), values as sent."""
+    return [name.upper() + eq + value for name, eq, value in (p.partition("=") for p in params)]
+
+
 # Verb to handler; a table rather than getattr() so that no client-chosen name
 # ever reaches attribute lookup.
 _COMMANDS: dict[str, Callable[[SMTPSession, str], None]] = {
-    name[5:]: function
-    for name, function in vars(SMTPSession).items()
-    if name.startswith("smtp_")
+    name[5:]: function for name, function in vars(SMTPSession).items() if name.startswith("smtp_")
 }

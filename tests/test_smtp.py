@@ -59,7 +59,8 @@ class TestAddresses:
         assert host == "127.0.0.1"
         assert port > 0
         assert server.url == f"smtp://127.0.0.1:{port}"
-        assert server.is_alive() and server.accepting
+        assert server.is_alive()
+        assert server.accepting
         assert f"127.0.0.1:{port} running" in repr(server)
 
     def test_pytest_localserver_style(self, server: SMTPServer) -> None:
@@ -116,7 +117,9 @@ class TestOutboxAPI:
     def test_wait_for_times_out_with_advice(self, server: SMTPServer) -> None:
         """wait_for raises TimeoutError saying how many arrived and what to raise."""
         send(server)
-        with pytest.raises(TimeoutError, match=r"for 2 mail\(s\) but 1 arrived; pass a larger timeout="):
+        with pytest.raises(
+            TimeoutError, match=r"for 2 mail\(s\) but 1 arrived; pass a larger timeout="
+        ):
             server.outbox.wait_for(2, timeout=0.05)
 
     def test_clear(self, server: SMTPServer) -> None:
@@ -163,6 +166,7 @@ class TestSTARTTLS:
         with SMTPServer(require_starttls=True, auth="any") as server:
             with RawClient(server.addr) as client:
                 code, text = client.command("EHLO c")
+                assert code == 250
                 assert "STARTTLS" in text
                 assert "AUTH" not in text
                 assert client.command("MAIL FROM:<a@example.com>")[0] == 530

@@ -203,11 +203,12 @@ class TestModes:
 
     def test_auth_require_tls_hides_auth_in_plain_text(self) -> None:
         """auth_require_tls: no AUTH offered before STARTTLS, and AUTH gets 538."""
-        with SMTPServer(auth="any", starttls=True, auth_require_tls=True) as server:
-            with RawClient(server.addr) as client:
-                code, text = client.command("EHLO c")
-                assert "AUTH" not in text
-                assert client.command(f"AUTH PLAIN {plain('u', 'p')}")[0] == 538
+        server = SMTPServer(auth="any", starttls=True, auth_require_tls=True)
+        with server, RawClient(server.addr) as client:
+            code, text = client.command("EHLO c")
+            assert code == 250
+            assert "AUTH" not in text
+            assert client.command(f"AUTH PLAIN {plain('u', 'p')}")[0] == 538
 
     @pytest.mark.parametrize(
         ("options", "message"),

@@ -349,5 +349,5 @@ class TestStop:
         """After stop() the port no longer accepts connections."""
         with SMTPServer() as server:
             address = server.addr
-        with pytest.raises(OSError):
+        with pytest.raises(ConnectionRefusedError):
             socket.create_connection(address, timeout=2).close()
