@@ -9,10 +9,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from _smtp_client import TIMEOUT, RawClient
 
 from localserver import SMTPServer
 from localserver._mail import ReceivedMail
+from tests._smtp_client import TIMEOUT, RawClient
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
 

@@ -7,10 +7,10 @@ import smtplib
 from collections.abc import Iterator
 
 import pytest
-from _smtp_client import RawClient
 
 from localserver._smtp import SMTPServer
 from localserver._smtp_auth import AuthAttempt
+from tests._smtp_client import RawClient
 
 MESSAGE = b"Subject: auth\r\n\r\nbody\r\n"
 

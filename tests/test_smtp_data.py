@@ -8,9 +8,9 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from _smtp_client import RawClient
 
 from localserver._smtp import SMTPServer
+from tests._smtp_client import RawClient
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from _smtp_client import TIMEOUT, RawClient
 
 from localserver._smtp import SMTPServer
 from localserver._smtp_faults import InjectedFault
+from tests._smtp_client import TIMEOUT, RawClient
 
 MESSAGE = b"Subject: f\r\n\r\nbody\r\n"
 

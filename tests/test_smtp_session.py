@@ -7,9 +7,9 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from _smtp_client import RawClient
 
 from localserver._smtp import SMTPServer
+from tests._smtp_client import RawClient
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
 
