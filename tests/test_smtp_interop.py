@@ -96,6 +96,15 @@ class TestDjango:
         [mail] = server.outbox
         assert (mail.tls, mail.auth_user) == ("starttls", "app")
 
+    def test_trust_through_ssl_cert_file(
+        self, django_mail: Any, server: SMTPServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """SSL_CERT_FILE=server.ca_bundle makes Django's default context trust the server."""
+        monkeypatch.setenv("SSL_CERT_FILE", server.ca_bundle)
+        connection = django_connection(django_mail, server, use_tls=True)
+        django_mail.send_mail("Env", "body", None, ["u@example.com"], connection=connection)
+        assert server.outbox[0].tls == "starttls"
+
     def test_refused_login_raises(self, django_mail: Any, server: SMTPServer) -> None:
         """A wrong password surfaces in Django as smtplib.SMTPAuthenticationError."""
         connection = django_connection(django_mail, server, username="app", password="nope")
