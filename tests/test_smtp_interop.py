@@ -40,21 +40,24 @@ def server() -> Iterator[SMTPServer]:
         yield server
 
 
-def django_connection(django_mail: Any, server: SMTPServer, **options: Any) -> Any:
+def django_backend(server: SMTPServer, **options: Any) -> Any:
+    """Django's SMTP email backend, pointed at *server*.
+
+    Built directly with an alias: Django 6.1 deprecates get_connection() and
+    backends without one in favour of its MAILERS setting, and older versions
+    ignore the alias.
+    """
+    from django.core.mail.backends.smtp import EmailBackend
+
     host, port = server.addr
-    return django_mail.get_connection(
-        "django.core.mail.backends.smtp.EmailBackend", host=host, port=port, timeout=5, **options
-    )
+    return EmailBackend(alias="localserver", host=host, port=port, timeout=5, **options)
 
 
 class TestDjango:
-    def test_send_mail(self, django_mail: Any, server: SMTPServer) -> None:
-        """django.core.mail.send_mail through the SMTP backend lands in the outbox."""
-        connection = django_connection(django_mail, server)
-        sent = django_mail.send_mail(
-            "Welcome", "Hello from Django", None, ["user@example.com"], connection=connection
-        )
-        assert sent == 1
+    def test_send_a_message(self, django_mail: Any, server: SMTPServer) -> None:
+        """A Django EmailMessage sent through the SMTP backend lands in the outbox."""
+        message = django_mail.EmailMessage("Welcome", "Hello from Django", to=["user@example.com"])
+        assert django_backend(server).send_messages([message]) == 1
         [mail] = server.outbox
         assert mail["Subject"] == "Welcome"
         assert mail.text == "Hello from Django\n"
@@ -70,10 +73,9 @@ class TestDjango:
             ["boss@example.com"],
             cc=["team@example.com"],
             bcc=["audit@example.com"],
-            connection=django_connection(django_mail, server),
         )
         message.attach("report.csv", "a,b\n1,2\n", "text/csv")
-        message.send()
+        django_backend(server).send_messages([message])
         [mail] = server.outbox
         assert mail.bcc == ["audit@example.com"]
         assert sorted(mail.rcpt_tos) == [
@@ -86,13 +88,11 @@ class TestDjango:
         assert attachment.get_content() == "a,b\n1,2\n"
 
     def test_starttls_and_login(self, django_mail: Any, server: SMTPServer) -> None:
-        """EMAIL_USE_TLS with a user name: STARTTLS, then AUTH, then the mail."""
-        connection = django_connection(
-            django_mail, server, use_tls=True, username="app", password="s3cret"
-        )
+        """use_tls with a user name: STARTTLS, then AUTH, then the mail."""
+        backend = django_backend(server, use_tls=True, username="app", password="s3cret")
         # Django builds its client context once per backend; trust the test CA there.
-        connection.ssl_context = server.client_ssl_context()
-        django_mail.send_mail("Secure", "body", None, ["u@example.com"], connection=connection)
+        backend.ssl_context = server.client_ssl_context()
+        backend.send_messages([django_mail.EmailMessage("Secure", "body", to=["u@example.com"])])
         [mail] = server.outbox
         assert (mail.tls, mail.auth_user) == ("starttls", "app")
 
@@ -101,18 +101,18 @@ class TestDjango:
     ) -> None:
         """SSL_CERT_FILE=server.ca_bundle makes Django's default context trust the server."""
         monkeypatch.setenv("SSL_CERT_FILE", server.ca_bundle)
-        connection = django_connection(django_mail, server, use_tls=True)
-        django_mail.send_mail("Env", "body", None, ["u@example.com"], connection=connection)
+        backend = django_backend(server, use_tls=True)
+        backend.send_messages([django_mail.EmailMessage("Env", "body", to=["u@example.com"])])
         assert server.outbox[0].tls == "starttls"
 
     def test_refused_login_raises(self, django_mail: Any, server: SMTPServer) -> None:
         """A wrong password surfaces in Django as smtplib.SMTPAuthenticationError."""
-        connection = django_connection(django_mail, server, username="app", password="nope")
+        backend = django_backend(server, username="app", password="nope")
         try:
             with pytest.raises(smtplib.SMTPAuthenticationError):
-                django_mail.send_mail("x", "y", None, ["u@example.com"], connection=connection)
+                backend.send_messages([django_mail.EmailMessage("x", "y", to=["u@example.com"])])
         finally:
-            connection.close()  # Django keeps the socket open when login fails
+            backend.close()  # Django keeps the socket open when login fails
         assert len(server.outbox) == 0
         assert [attempt.success for attempt in server.auth_attempts] == [False, False]
 
