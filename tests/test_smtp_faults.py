@@ -227,15 +227,17 @@ class TestDelays:
                 client.mail("a@example.com")
 
     def test_stop_ends_a_pending_delay(self) -> None:
-        """stop() ends a delay at once and closes the connection."""
+        """stop() ends a delay at once: the connection closes and its thread ends."""
         server = SMTPServer().start()
         server.faults.add("greeting", delay=60)
         prefix = f"localserver-smtp:{server.port}:conn"
         with RawClient(server.addr, greet=False) as client:
             assert server.faults.injected.wait_until(lambda items: len(items) == 1, TIMEOUT)
+            [session] = [t for t in threading.enumerate() if t.name.startswith(prefix)]
             server.stop()
             assert client.closed()
-        assert not [t for t in threading.enumerate() if t.name.startswith(prefix)]
+        session.join(TIMEOUT)  # bounded: a delay stop() missed would last 60 s
+        assert not session.is_alive()
 
     def test_slow_link_still_delivers(self, server: SMTPServer) -> None:
         """slow_link throttles the connection; the mail still arrives whole."""
