@@ -18,7 +18,9 @@ from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import RecordedRequest
+from ._mail import ReceivedMail
 from ._matchers import RequestMatcher
+from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
 from ._wsgi import WSGIServer
@@ -40,6 +42,8 @@ __all__ = [
     "RequestCountError",
     "RequestMatcher",
     "SequenceExhaustedError",
+    "ReceivedMail",
+    "SMTPServer",
     "ServerThreadError",
     "TestAuthority",
     "UnmatchedRequestError",
