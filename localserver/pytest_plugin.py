@@ -9,15 +9,16 @@ or on the command line with ``-p localserver.pytest_plugin``.
 
 Fixtures, named as pytest-localserver names them:
 
-- ``httpserver``, ``httpsserver``: a fresh server for each test.
-- ``httpserver_shared``, ``httpsserver_shared``: one server for the whole
-  session (per pytest-xdist worker), emptied before each test.
-- ``make_httpserver``, ``make_httpsserver``: factories taking the server's own
-  options, for the servers a test needs with custom settings.
+- ``httpserver``, ``httpsserver``, ``smtpserver``: a fresh server for each test.
+- ``httpserver_shared``, ``httpsserver_shared``, ``smtpserver_shared``: one
+  server for the whole session (per pytest-xdist worker), emptied before each
+  test; what a test adds (expectations, fault rules) is removed after it.
+- ``make_httpserver``, ``make_httpsserver``, ``make_smtpserver``: factories
+  taking the server's own options, for servers with custom settings.
 
-After each test, its servers' checks run (requests nothing answered, handler
-errors, oneshot, ordered and ``times=`` expectations left unused): a failure is
-reported as an error of that test. ``@pytest.mark.localserver_no_checks`` turns
+After each test, its HTTP servers' checks run (requests nothing answered,
+handler errors, oneshot, ordered and ``times=`` expectations left unused): a
+failure is reported as an error of that test. ``@pytest.mark.localserver_no_checks`` turns
 them off for a test, a class or a module; the ini option ``localserver_checks``
 for the whole run.
 """
@@ -27,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar, Union
 
 import pytest
 
 from ._checks import ExpectationError
 from ._http import HTTPServer
 from ._https import HTTPSServer
+from ._smtp import SMTPServer
 
 __all__ = [
     "httpserver",
@@ -42,6 +44,9 @@ __all__ = [
     "httpsserver_shared",
     "make_httpserver",
     "make_httpsserver",
+    "make_smtpserver",
+    "smtpserver",
+    "smtpserver_shared",
 ]
 
 NO_CHECKS_MARKER = "localserver_no_checks"
@@ -53,7 +58,7 @@ _RIVALS = {
     "pytest_httpserver.pytest_plugin": ("pytest-httpserver", "httpserver, make_httpserver"),
 }
 
-_S = TypeVar("_S", bound=HTTPServer)
+_S = TypeVar("_S", bound=Union[HTTPServer, SMTPServer])
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ class _OneTest(Generic[_S]):
     def __init__(self, server: _S, request: pytest.FixtureRequest) -> None:
         self._server = server
         self._request = request
-        self._mark = server._begin_test()
+        self._mark: Any = server._begin_test()
 
     def __enter__(self) -> _S:
         return self._server
@@ -174,6 +179,13 @@ def httpsserver(request: pytest.FixtureRequest) -> Iterator[HTTPSServer]:
         yield server
 
 
+@pytest.fixture
+def smtpserver(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
+    """A fresh SMTP server for this test: mail lands in ``outbox``; ``addr`` is (host, port)."""
+    with SMTPServer(_settings(request).host) as server, _OneTest(server, request):
+        yield server
+
+
 # -- shared: one server per session (per xdist worker), reset per test ----------------
 
 
@@ -186,6 +198,12 @@ def _localserver_http_session(request: pytest.FixtureRequest) -> Iterator[HTTPSe
 @pytest.fixture(scope="session")
 def _localserver_https_session(request: pytest.FixtureRequest) -> Iterator[HTTPSServer]:
     with HTTPSServer(_settings(request).host) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _localserver_smtp_session(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
+    with SMTPServer(_settings(request).host) as server:
         yield server
 
 
@@ -208,6 +226,15 @@ def httpsserver_shared(
 ) -> Iterator[HTTPSServer]:
     """The session's HTTPS server, reset and checked like ``httpserver_shared``."""
     with _OneTest(_localserver_https_session, request) as server:
+        yield server
+
+
+@pytest.fixture
+def smtpserver_shared(
+    _localserver_smtp_session: SMTPServer, request: pytest.FixtureRequest
+) -> Iterator[SMTPServer]:
+    """The session's SMTP server, its outbox emptied for this test; its fault rules undone after."""
+    with _OneTest(_localserver_smtp_session, request) as server:
         yield server
 
 
@@ -254,3 +281,10 @@ def make_httpsserver(request: pytest.FixtureRequest) -> Iterator[_ServerFactory[
     """Factory of HTTPS servers: ``make_httpsserver(require_client_cert=True)`` and so on."""
     with ExitStack() as stack:
         yield _ServerFactory(HTTPSServer, "make_httpsserver", request, stack)
+
+
+@pytest.fixture
+def make_smtpserver(request: pytest.FixtureRequest) -> Iterator[_ServerFactory[SMTPServer]]:
+    """Factory of SMTP servers: ``make_smtpserver(auth={"user": "pw"}, starttls=True)``."""
+    with ExitStack() as stack:
+        yield _ServerFactory(SMTPServer, "make_smtpserver", request, stack)

@@ -53,9 +53,10 @@ class TestLoading:
         """`-p localserver.pytest_plugin` provides the fixtures."""
         inner.makepyfile(
             """
-            def test_it(httpserver, httpsserver, httpserver_shared, make_httpserver):
+            def test_it(httpserver, httpsserver, httpserver_shared, make_httpserver, smtpserver):
                 assert httpserver.url.startswith("http://")
                 assert httpsserver.url.startswith("https://")
+                assert smtpserver.url.startswith("smtp://")
             """
         )
         result = inner.runpytest(*OURS)
@@ -90,6 +91,9 @@ class TestLoading:
                 "httpsserver_shared*",
                 "make_httpserver*",
                 "make_httpsserver*",
+                "smtpserver*",
+                "smtpserver_shared*",
+                "make_smtpserver*",
             ]
         )
 
@@ -203,11 +207,11 @@ class TestIniOptions:
             """
             import requests
 
-            def test_it(httpserver, httpserver_shared, make_httpsserver):
+            def test_it(httpserver, httpserver_shared, make_httpsserver, smtpserver):
                 https = make_httpsserver()
-                for server in (httpserver, httpserver_shared, https):
+                for server in (httpserver, httpserver_shared, https, smtpserver):
                     assert server.host == "localhost"
-                    assert server.url.startswith(("http://localhost:", "https://localhost:"))
+                    assert server.url.split("://")[1].startswith("localhost:")
                 httpserver.serve_content("here")
                 assert requests.get(httpserver.url, timeout=5).text == "here"
             """
@@ -396,6 +400,29 @@ class TestTeardownChecks:
         assert "_checks.py" not in result.stdout.str()
 
 
+class TestSharedSMTP:
+    def test_fault_rules_of_a_test_are_undone(self, inner: pytest.Pytester) -> None:
+        """A fault rule added in one test of the shared SMTP server is gone in the next."""
+        inner.makepyfile(
+            """
+            import smtplib
+            import pytest
+
+            def test_rejecting(smtpserver_shared):
+                smtpserver_shared.faults.reject_recipient("bob@")
+                with smtpserver_shared.client() as client:
+                    with pytest.raises(smtplib.SMTPRecipientsRefused):
+                        client.sendmail("a@x", ["bob@x"], "Subject: s\\r\\n\\r\\nbody\\r\\n")
+
+            def test_accepting_again(smtpserver_shared):
+                with smtpserver_shared.client() as client:
+                    client.sendmail("a@x", ["bob@x"], "Subject: s\\r\\n\\r\\nbody\\r\\n")
+                assert len(smtpserver_shared.outbox) == 1
+            """
+        )
+        inner.runpytest(*OURS).assert_outcomes(passed=2)
+
+
 class TestXdist:
     def test_each_worker_has_its_own_servers(self, inner: pytest.Pytester) -> None:
         """Under `-n 2` both workers run tests, each on its own shared server."""
@@ -405,11 +432,14 @@ class TestXdist:
             import pytest, requests
 
             @pytest.mark.parametrize("n", range(8))
-            def test_it(n, httpserver, httpserver_shared, worker_id, tmp_path_factory):
+            def test_it(n, httpserver, httpserver_shared, smtpserver, worker_id, tmp_path_factory):
                 httpserver_shared.expect_request("/n").respond_with_data(str(n))
                 assert requests.get(httpserver_shared.url_for("/n"), timeout=5).text == str(n)
                 httpserver.serve_content("mine")
                 assert requests.get(httpserver.url, timeout=5).text == "mine"
+                with smtpserver.client() as client:
+                    client.sendmail("a@x", ["b@x"], f"Subject: {n}\\r\\n\\r\\nbody\\r\\n")
+                assert smtpserver.outbox[0]["Subject"] == str(n)
                 seen = tmp_path_factory.getbasetemp().parent / f"seen-{worker_id}-{n}"
                 seen.write_text(str(httpserver_shared.port))
             """

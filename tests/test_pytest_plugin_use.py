@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib  # noqa: F401
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,12 @@ class TestPytestLocalserverUsers:
     def test_their_tests_pass_with_pytest_localserver(self, inner: pytest.Pytester) -> None:
         """The example file is true to pytest-localserver: it passes with that plugin."""
         use_example(inner, "fixtures_localserver_style")
-        inner.runpytest("-p", "no:pytest_httpserver").assert_outcomes(passed=4)
+        inner.runpytest("-p", "no:pytest_httpserver").assert_outcomes(passed=5)
 
     def test_their_tests_pass_with_ours(self, inner: pytest.Pytester) -> None:
         """The same file passes unchanged with our plugin."""
         use_example(inner, "fixtures_localserver_style")
-        inner.runpytest(*OURS).assert_outcomes(passed=4)
+        inner.runpytest(*OURS).assert_outcomes(passed=5)
 
 
 class TestPytestHttpserverUsers:
@@ -55,7 +56,7 @@ class TestOurFixtures:
     def test_documented_examples_pass(self, inner: pytest.Pytester) -> None:
         """docs/pytest.rst's examples (fresh, HTTPS, shared, factory, marker) pass."""
         use_example(inner, "fixtures_ours")
-        inner.runpytest(*OURS, "--strict-markers").assert_outcomes(passed=6)
+        inner.runpytest(*OURS, "--strict-markers").assert_outcomes(passed=10)
 
     def test_shared_server_is_one_server(self, inner: pytest.Pytester) -> None:
         """Every test gets the same shared server; a fresh fixture is new each time."""

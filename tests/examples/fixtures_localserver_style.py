@@ -6,6 +6,8 @@ runs this file under both plugins, and docs/migrate-pytest-localserver.rst shows
 
 from __future__ import annotations
 
+import smtplib
+
 import requests
 
 
@@ -48,3 +50,16 @@ def test_https(httpsserver):
     response = requests.get(httpsserver.url, verify=httpsserver.certificate, timeout=5)
 
     assert response.text == "secret"
+
+
+def test_smtp(smtpserver):
+    message = "From: ada@example.com\r\nTo: bob@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
+    with smtplib.SMTP(*smtpserver.addr, timeout=5) as client:
+        client.sendmail("ada@example.com", ["bob@example.com"], message)
+
+    assert len(smtpserver.outbox) == 1
+    mail = smtpserver.outbox[0]
+    assert mail["Subject"] == "hi"
+    assert mail.get_payload().strip() == "hello"
+    assert mail.details.mailfrom == "ada@example.com"
+    assert mail.details.rcpttos == ["bob@example.com"]

@@ -5,6 +5,9 @@ Not collected by the main run (no ``test_`` prefix): the main run does not load 
 
 from __future__ import annotations
 
+import smtplib
+from email.message import EmailMessage
+
 import pytest
 import requests
 
@@ -53,3 +56,40 @@ def test_mutual_tls(make_httpsserver):
 def test_probing_without_checks(httpserver):
     # Nothing answers /health on purpose: the marker keeps the teardown check quiet.
     assert requests.get(httpserver.url_for("/health"), timeout=5).status_code == 500
+
+
+def test_mail(smtpserver):
+    with smtplib.SMTP(*smtpserver.addr, timeout=5) as client:
+        client.send_message(make_mail("Welcome"))
+
+    (mail,) = smtpserver.outbox
+    assert mail["Subject"] == "Welcome"
+    assert mail.details.rcpttos == ["bob@example.com"]
+
+
+def test_mail_with_starttls_and_auth(make_smtpserver):
+    server = make_smtpserver(auth={"app": "s3cret"}, starttls=True, auth_require_tls=True)
+
+    with smtplib.SMTP(*server.addr, timeout=5) as client:
+        client.starttls(context=server.client_ssl_context())
+        client.login("app", "s3cret")
+        client.send_message(make_mail("Invoice"))
+
+    assert server.outbox[0]["Subject"] == "Invoice"
+
+
+class TestSharedMail:
+    def test_one(self, smtpserver_shared):
+        with smtpserver_shared.client() as client:
+            client.send_message(make_mail("first"))
+        assert len(smtpserver_shared.outbox) == 1
+
+    def test_two(self, smtpserver_shared):
+        assert smtpserver_shared.outbox == []  # emptied before each test
+
+
+def make_mail(subject):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ada@example.com", "bob@example.com", subject
+    mail.set_content("hello")
+    return mail
