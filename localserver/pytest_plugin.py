@@ -49,7 +49,7 @@ __all__ = [
     "smtpserver_shared",
 ]
 
-NO_CHECKS_MARKER = "localserver_no_checks"
+_NO_CHECKS_MARKER = "localserver_no_checks"
 
 # The plugins that define the same fixture names, by module: pytest would let
 # one silently shadow the other (pytest-dev/pytest#3966), so we refuse to load.
@@ -94,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _refuse_rivals(config.pluginmanager)
     config.addinivalue_line(
         "markers",
-        f"{NO_CHECKS_MARKER}: do not run the localserver fixtures' checks after this test.",
+        f"{_NO_CHECKS_MARKER}: do not run the localserver fixtures' checks after this test.",
     )
     config.stash[_SETTINGS] = _read_settings(config)
 
@@ -139,7 +139,7 @@ def _settings(request: pytest.FixtureRequest) -> _Settings:
 
 def _checks_wanted(request: pytest.FixtureRequest) -> bool:
     node = request.node
-    return _settings(request).checks and node.get_closest_marker(NO_CHECKS_MARKER) is None
+    return _settings(request).checks and node.get_closest_marker(_NO_CHECKS_MARKER) is None
 
 
 class _OneTest(Generic[_S]):
