@@ -19,6 +19,8 @@ from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import RecordedRequest
 from ._matchers import RequestMatcher
+from ._mixin_base import without_server_checks
+from ._mixins import HTTPServerMixin, HTTPSServerMixin
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
 from ._wsgi import WSGIServer
@@ -27,11 +29,13 @@ __all__ = [
     "Chunked",
     "ClientCertificate",
     "HTTPSServer",
+    "HTTPSServerMixin",
     "Delay",
     "Expectation",
     "ExpectationError",
     "Fault",
     "HTTPServer",
+    "HTTPServerMixin",
     "HandlerType",
     "LocalServerError",
     "NoHandlerError",
@@ -46,4 +50,5 @@ __all__ = [
     "UnmetExpectationError",
     "WSGIServer",
     "__version__",
+    "without_server_checks",
 ]

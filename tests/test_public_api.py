@@ -15,7 +15,9 @@ def test_all_lists_the_public_names() -> None:
         "ExpectationError",
         "Fault",
         "HTTPSServer",
+        "HTTPSServerMixin",
         "HTTPServer",
+        "HTTPServerMixin",
         "HandlerType",
         "LocalServerError",
         "NoHandlerError",
@@ -30,6 +32,7 @@ def test_all_lists_the_public_names() -> None:
         "UnmetExpectationError",
         "WSGIServer",
         "__version__",
+        "without_server_checks",
     }
     assert set(localserver.__all__) == expected
     for name in localserver.__all__:

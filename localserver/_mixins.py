@@ -1,0 +1,81 @@
+"""The unittest mixins: a real server per test class, checked after every test.
+
+Place a mixin before ``TestCase`` in the bases (``unittest.TestCase``,
+``IsolatedAsyncioTestCase``, Django's ``SimpleTestCase``, ``TestCase`` or
+``LiveServerTestCase``); mixins combine with each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ._http import HTTPServer
+from ._http_asserts import ClientCertAssertions, HTTPAssertions
+from ._https import HTTPSServer
+from ._mixin_base import ServerMixinBase, ServerSlot
+
+__all__ = ["HTTPServerMixin", "HTTPSServerMixin"]
+
+
+class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
+    """A running :class:`~localserver.HTTPServer` for a ``TestCase`` class: ``cls.http_server``.
+
+    The server starts in ``setUpClass`` and stops after the class's tests (a
+    class cleanup). Each test starts with an empty journal and log; what the
+    test added (expectations, also those of ``setUp``) is removed after it,
+    while what ``setUpClass`` added stays. After each test the server's checks
+    run and fail that test: a request nothing answered, a handler that raised,
+    a oneshot, ordered or ``times=`` expectation of the test left unused.
+
+    Example::
+
+        class ClientTests(HTTPServerMixin, unittest.TestCase):
+            def test_fetch(self):
+                self.http_server.expect_request("/v1/items").respond_with_json([])
+                self.assertEqual(fetch_items(self.http_server.url), [])
+                self.assertRequestReceived("/v1/items", method="GET")
+
+    Attributes:
+        http_server_options: Arguments of the server class, e.g.
+            ``{"host": "::1"}`` (checked when the class is created).
+        http_server_class: The server class to run: :class:`~localserver.HTTPServer`
+            or a subclass of it.
+        http_server_checks: Run the server's checks after each test (``True``).
+            Set it to ``False`` on the class, or on ``self`` during a test; or
+            decorate a test with :func:`~localserver.without_server_checks`.
+    """
+
+    http_server = ServerSlot("http_server", HTTPServer, "HTTPServerMixin")
+    http_server_options: ClassVar[Mapping[str, Any]] = {}
+    http_server_class: ClassVar[type[HTTPServer]] = HTTPServer
+    http_server_checks: ClassVar[bool] = True
+
+
+class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
+    """A running :class:`~localserver.HTTPSServer` for a ``TestCase`` class: ``cls.https_server``.
+
+    It behaves as :class:`HTTPServerMixin` does, over TLS: clients trust the
+    server through ``self.https_server.ca_bundle`` (or ``client_ssl_context()``).
+    For mutual TLS, set ``https_server_options = {"require_client_cert": True}``
+    and check with :meth:`assertClientCertPresented`.
+
+    Example::
+
+        class SecureTests(HTTPSServerMixin, unittest.TestCase):
+            def test_verified(self):
+                self.https_server.expect_request("/").respond_with_data("ok")
+                response = requests.get(self.https_server.url, verify=self.https_server.ca_bundle)
+                self.assertEqual(response.text, "ok")
+
+    Attributes:
+        https_server_options: Arguments of the server class, e.g.
+            ``{"require_client_cert": True}`` (checked when the class is created).
+        https_server_class: :class:`~localserver.HTTPSServer` or a subclass of it.
+        https_server_checks: Run the server's checks after each test (``True``).
+    """
+
+    https_server = ServerSlot("https_server", HTTPSServer, "HTTPSServerMixin")
+    https_server_options: ClassVar[Mapping[str, Any]] = {}
+    https_server_class: ClassVar[type[HTTPSServer]] = HTTPSServer
+    https_server_checks: ClassVar[bool] = True
