@@ -18,9 +18,11 @@ from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import RecordedRequest
+from ._mail import ReceivedMail
 from ._matchers import RequestMatcher
 from ._mixin_base import without_server_checks
 from ._mixins import HTTPServerMixin, HTTPSServerMixin
+from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
 from ._wsgi import WSGIServer
@@ -44,6 +46,8 @@ __all__ = [
     "RequestCountError",
     "RequestMatcher",
     "SequenceExhaustedError",
+    "ReceivedMail",
+    "SMTPServer",
     "ServerThreadError",
     "TestAuthority",
     "UnmatchedRequestError",

@@ -62,3 +62,33 @@ class TestBeginAndEnd:
             server._end_test(mark, check=False)
             assert len(server._registry) == 0
             server._end_test(server._begin_test())  # nothing left over to report
+
+
+class TestSMTPBeginAndEnd:
+    def test_begin_empties_outbox_and_logs(self) -> None:
+        """_begin_test() empties the outbox, AUTH attempts and the fault log."""
+        from localserver import SMTPServer
+
+        with SMTPServer(auth="any") as server:
+            server.faults.add("rcpt", 450, match="retry@", times=1)
+            with server.client() as client:
+                client.login("u", "p")
+                client.sendmail("a@x", ["b@x", "retry@x"], b"Subject: s\r\n\r\nbody\r\n")
+            assert len(server.outbox) == 1
+            assert server.auth_attempts
+            assert server.faults.injected
+            server._begin_test()
+            assert server.outbox == []
+            assert server.auth_attempts == []
+            assert server.faults.injected == []
+
+    def test_end_removes_the_tests_fault_rules(self) -> None:
+        """Fault rules added during a test are gone after _end_test(); earlier ones stay."""
+        from localserver import SMTPServer
+
+        with SMTPServer() as server:
+            kept = server.faults.reject_recipient("kept@x")
+            mark = server._begin_test()
+            server.faults.reject_recipient("test@x")
+            server._end_test(mark)
+            assert server.faults.rules == [kept]
