@@ -21,7 +21,7 @@ from ._journal import RecordedRequest
 from ._mail import ReceivedMail
 from ._matchers import RequestMatcher
 from ._mixin_base import without_server_checks
-from ._mixins import HTTPServerMixin, HTTPSServerMixin
+from ._mixins import HTTPServerMixin, HTTPSServerMixin, SMTPServerMixin
 from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
@@ -48,6 +48,7 @@ __all__ = [
     "SequenceExhaustedError",
     "ReceivedMail",
     "SMTPServer",
+    "SMTPServerMixin",
     "ServerThreadError",
     "TestAuthority",
     "UnmatchedRequestError",

@@ -14,8 +14,8 @@ from typing import Any, Callable, ClassVar
 from ._checks import UnmetExpectationError
 from ._http import HTTPServer
 from ._journal import RecordedRequest
-from ._mixin_base import failure
 from ._matchers import METHOD_ALL, UNDEFINED, RequestMatcher
+from ._mixin_base import failure
 from ._report import WIDTH, count_report, format_request, nothing_arrived
 from ._tls import ClientCertificate
 from ._waiting import check_timeout, wait_for, wait_for_async
@@ -184,8 +184,7 @@ class HTTPAssertions:
         found = [r for r in target.requests.snapshot() if matcher.match(r)]
         if not found:
             return
-        what = "no request at all" if not matcher.fields else f"no request matching "
-        what += matcher.describe() if matcher.fields else ""
+        what = f"no request matching {matcher.describe()}" if matcher.fields else "no request"
         text = f"expected {what}; found {len(found)}.\n" + _listing("They arrived as:", found)
         raise failure(self, msg, text)
 
@@ -242,7 +241,9 @@ class HTTPAssertions:
         target = self._http_target(server)
         if not steps:
             raise TypeError("assertRequestsInOrder() needs at least one step (a path or matcher)")
-        return target, [_make_matcher(step, None, None, None, UNDEFINED, None, {}) for step in steps]
+        return target, [
+            _make_matcher(step, None, None, None, UNDEFINED, None, {}) for step in steps
+        ]
 
     def _in_order_check(
         self,

@@ -49,17 +49,18 @@ class ServerSlot(Generic[S]):
             ``<name>_options``, ``<name>_class`` and ``<name>_checks``.
         base: The server class that ``<name>_class`` must be or derive from.
         mixin: The name of the mixin declaring the slot, for messages.
+        checks: Whether the server has after-test checks (``<name>_checks``).
     """
 
-    def __init__(self, name: str, base: type[S], mixin: str) -> None:
+    def __init__(self, name: str, base: type[S], mixin: str, *, checks: bool = True) -> None:
         self.name = name
         self.base = base
         self.mixin = mixin
         self.key = f"_localserver_{name}"
         self.options_attr = f"{name}_options"
         self.class_attr = f"{name}_class"
-        self.checks_attr = f"{name}_checks"
-        self.settings = (self.options_attr, self.class_attr, self.checks_attr)
+        self.checks_attr = f"{name}_checks" if checks else ""
+        self.settings = tuple(filter(None, (self.options_attr, self.class_attr, self.checks_attr)))
         self.__doc__ = (
             f"The running :class:`~localserver.{base.__name__}` of this class, started in "
             f"``setUpClass`` and stopped by a class cleanup; configured by "
@@ -104,7 +105,7 @@ class ServerSlot(Generic[S]):
                 f"{where}.{self.class_attr} must be {self.base.__name__} or a subclass of it "
                 f"(got {server_class!r})"
             )
-        checks = getattr(cls, self.checks_attr)
+        checks = getattr(cls, self.checks_attr) if self.checks_attr else True
         if not isinstance(checks, bool):
             raise TypeError(f"{where}.{self.checks_attr} must be True or False (got {checks!r})")
         if self.options_attr in vars(cls) or self.class_attr in vars(cls):
@@ -188,7 +189,7 @@ class ServerSlot(Generic[S]):
 
     def checks_wanted(self, case: unittest.TestCase) -> bool:
         """Whether the after-test checks run for *case* (class, instance, decorator)."""
-        if not getattr(case, self.checks_attr):
+        if not self.checks_attr or not getattr(case, self.checks_attr):
             return False
         method = getattr(case, case._testMethodName, None)
         opted_out = getattr(method, _NO_CHECKS, ())
@@ -257,9 +258,7 @@ class ServerMixinBase:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         mro = cls.__mro__
-        if unittest.TestCase in mro and mro.index(unittest.TestCase) < mro.index(
-            ServerMixinBase
-        ):
+        if unittest.TestCase in mro and mro.index(unittest.TestCase) < mro.index(ServerMixinBase):
             mixins = [k.__name__ for k in mro if ServerSlot in map(type, vars(k).values())]
             raise TypeError(
                 f"{cls.__qualname__}: put {' and '.join(mixins)} before TestCase in the "
@@ -298,7 +297,10 @@ def _check_names(cls: type[Any], slots: tuple[ServerSlot[Any], ...]) -> None:
     """Refuse a setting of a mixin the class lacks, or a near miss of one it has."""
     own = {name for slot in slots for name in slot.settings}
     for name in vars(cls):
-        if name.startswith("_") or name in own:
+        value = vars(cls)[name]
+        if name.startswith("_") or name in own or name in _SLOTS:
+            continue
+        if callable(value) or isinstance(value, (classmethod, staticmethod, property)):
             continue
         other = next((s for s in _SLOTS.values() if name in s.settings), None)
         if other is not None:

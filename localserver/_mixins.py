@@ -13,9 +13,11 @@ from typing import Any, ClassVar
 from ._http import HTTPServer
 from ._http_asserts import ClientCertAssertions, HTTPAssertions
 from ._https import HTTPSServer
+from ._mail_asserts import MailAssertions
 from ._mixin_base import ServerMixinBase, ServerSlot
+from ._smtp import SMTPServer
 
-__all__ = ["HTTPServerMixin", "HTTPSServerMixin"]
+__all__ = ["HTTPServerMixin", "HTTPSServerMixin", "SMTPServerMixin"]
 
 
 class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
@@ -79,3 +81,61 @@ class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
     https_server_options: ClassVar[Mapping[str, Any]] = {}
     https_server_class: ClassVar[type[HTTPSServer]] = HTTPSServer
     https_server_checks: ClassVar[bool] = True
+
+
+class SMTPServerMixin(MailAssertions, ServerMixinBase):
+    """A running :class:`~localserver.SMTPServer` for a ``TestCase`` class: ``cls.smtp_server``.
+
+    The server starts in ``setUpClass`` and stops after the class's tests. Each
+    test starts with an empty outbox (and AUTH and fault logs); fault rules the
+    test added are removed after it, those of ``setUpClass`` stay. SMTP has no
+    after-test checks: assert on the mail with :meth:`assertMailSent` and friends.
+
+    Example::
+
+        class SignupTests(SMTPServerMixin, unittest.TestCase):
+            def test_welcome_mail(self):
+                send_welcome("ada@example.com", smtp=self.smtp_server.addr)
+                self.assertMailSent(to="ada@example.com", subject="Welcome")
+
+    Attributes:
+        smtp_server_options: Arguments of the server class, e.g.
+            ``{"auth": "any", "starttls": True}`` (checked when the class is created).
+        smtp_server_class: :class:`~localserver.SMTPServer` or a subclass of it.
+    """
+
+    smtp_server = ServerSlot("smtp_server", SMTPServer, "SMTPServerMixin", checks=False)
+    smtp_server_options: ClassVar[Mapping[str, Any]] = {}
+    smtp_server_class: ClassVar[type[SMTPServer]] = SMTPServer
+
+    @classmethod
+    def smtp_server_django_settings(cls) -> dict[str, Any]:
+        """Django settings that send mail to this class's SMTP server.
+
+        Django's test runner switches ``EMAIL_BACKEND`` to the in-memory backend;
+        override these settings once the server runs, in ``setUpClass``::
+
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                settings = override_settings(**cls.smtp_server_django_settings())
+                settings.enable()
+                cls.addClassCleanup(settings.disable)
+
+        Returns:
+            ``EMAIL_BACKEND`` (Django's SMTP backend), ``EMAIL_HOST``,
+            ``EMAIL_PORT``, ``EMAIL_USE_SSL`` (for an SMTPS server),
+            ``EMAIL_USE_TLS``, ``EMAIL_HOST_USER`` and ``EMAIL_HOST_PASSWORD``
+            (empty: no AUTH) and ``EMAIL_TIMEOUT``.
+        """
+        server = cls.smtp_server
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": server.host,
+            "EMAIL_PORT": server.port,
+            "EMAIL_USE_SSL": server.smtps,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_TIMEOUT": 10,
+        }

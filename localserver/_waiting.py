@@ -25,9 +25,7 @@ def check_timeout(timeout: object) -> float | None:
     return float(timeout)
 
 
-def wait_for(
-    condition: threading.Condition, predicate: Callable[[], bool], timeout: float
-) -> bool:
+def wait_for(condition: threading.Condition, predicate: Callable[[], bool], timeout: float) -> bool:
     """Block until ``predicate()`` is true (checked under *condition*) or *timeout* passes.
 
     Returns:

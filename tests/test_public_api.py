@@ -28,6 +28,7 @@ def test_all_lists_the_public_names() -> None:
         "RequestMatcher",
         "SequenceExhaustedError",
         "SMTPServer",
+        "SMTPServerMixin",
         "ServerThreadError",
         "TestAuthority",
         "UnmatchedRequestError",
