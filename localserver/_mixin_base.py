@@ -111,8 +111,12 @@ class ServerSlot(Generic[S]):
         if self.options_attr in vars(cls) or self.class_attr in vars(cls):
             try:
                 self.make(cls)
-            except OSError:
-                pass  # e.g. a certificate file made later, in setUpModule: setUpClass says
+            except (OSError, ValueError) as exc:
+                # A file that does not exist yet may be made before the class runs
+                # (setUpModule): setUpClass reports it if it is still missing then.
+                missing = (exc, exc.__cause__)
+                if not any(isinstance(e, FileNotFoundError) for e in missing):
+                    raise
 
     def make(self, cls: type[Any]) -> S:
         """A new, unstarted server built from the settings of *cls*."""
@@ -137,7 +141,7 @@ class ServerSlot(Generic[S]):
         try:
             server: S = server_class(**options)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{where}: {exc}") from None
+            raise type(exc)(f"{where}: {exc}") from exc.__cause__
         return server
 
     # -- the class's server -----------------------------------------------------------
