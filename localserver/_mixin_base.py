@@ -77,14 +77,18 @@ class ServerSlot(Generic[S]):
     def __get__(self, instance: object, owner: type[Any]) -> S:
         server: S | None = owner.__dict__.get(self.key)
         if server is None:
-            # AttributeError, so that hasattr() and introspection (inspect, pytest's
-            # collection, Sphinx) treat it as absent.
-            raise AttributeError(
-                f"{owner.__qualname__}.{self.name} is not running: {self.mixin} starts it in "
-                f"setUpClass and stops it after the class's tests. If {owner.__qualname__} "
-                "defines setUpClass, make it call super().setUpClass() first."
-            )
+            # Not an exception: runners list a class's attributes with getattr()
+            # (nose2 does) before setUpClass; using the placeholder says what is wrong.
+            return NotRunning(self.not_running(owner))  # type: ignore[return-value]
         return server
+
+    def not_running(self, owner: type[Any]) -> str:
+        """Why *owner* has no server now."""
+        return (
+            f"{owner.__qualname__}.{self.name} is not running: {self.mixin} starts it in "
+            f"setUpClass and stops it after the class's tests. If {owner.__qualname__} "
+            "defines setUpClass, make it call super().setUpClass() first."
+        )
 
     def __repr__(self) -> str:
         return f"<server slot {self.name!r} of {self.mixin}>"
@@ -169,10 +173,7 @@ class ServerSlot(Generic[S]):
         cls = type(case)
         server = cls.__dict__.get(self.key)
         if server is None:
-            try:
-                getattr(cls, self.name)
-            except AttributeError as exc:
-                case.addCleanup(_raise, LocalServerError(str(exc)))
+            case.addCleanup(_raise, LocalServerError(self.not_running(cls)))
             return
         mark = server._begin_test()
         case.addCleanup(self.end, case, server, mark)
@@ -211,6 +212,25 @@ def failure(case: Any, msg: str | None, report: str) -> BaseException:
         text = f"{msg}\n{text}" if getattr(case, "longMessage", True) else str(msg)
     exception: BaseException = case.failureException(text)
     return exception
+
+
+class NotRunning:
+    """What ``cls.http_server`` (and the others) give outside the class's run.
+
+    Any use of it raises an ``AttributeError`` saying why there is no server.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(self._reason)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<not running: {self._reason}>"
 
 
 def _keyword_names(server_class: type[Any]) -> set[str] | None:

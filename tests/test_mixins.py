@@ -13,7 +13,6 @@ from localserver import (
     HTTPServerMixin,
     HTTPSServer,
     HTTPSServerMixin,
-    LocalServerError,
     SMTPServer,
     SMTPServerMixin,
     UnmatchedRequestError,
@@ -63,7 +62,7 @@ class TestClassLifecycle:
         assert seen[0] is seen[1]
         assert not seen[0].running
         with pytest.raises(AttributeError, match=r"Case\.http_server is not running"):
-            Case.http_server  # noqa: B018
+            Case.http_server.url  # noqa: B018
 
     def test_subclass_gets_its_own_server(self) -> None:
         """A subclass runs a server of its own and never stops its parent's."""
@@ -453,8 +452,10 @@ class TestPerTest:
 
 
 class TestNotRunning:
-    def test_error_is_an_attribute_error(self) -> None:
-        """Reading the server outside the class's run is an AttributeError (hasattr works)."""
-        assert not hasattr(HTTPServerMixin, "http_server")
+    def test_placeholder_explains(self) -> None:
+        """Outside the class's run the attribute is a false placeholder that explains itself."""
+        placeholder = HTTPServerMixin.http_server
+        assert not placeholder
+        assert "HTTPServerMixin.http_server is not running" in repr(placeholder)
         with pytest.raises(AttributeError, match=r"super\(\)\.setUpClass\(\) first"):
-            HTTPServerMixin.http_server  # noqa: B018
+            placeholder.expect_request("/")
