@@ -38,14 +38,12 @@ class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
                 self.assertEqual(fetch_items(self.http_server.url), [])
                 self.assertRequestReceived("/v1/items", method="GET")
 
-    Attributes:
-        http_server_options: Arguments of the server class, e.g.
-            ``{"host": "::1"}`` (checked when the class is created).
-        http_server_class: The server class to run: :class:`~localserver.HTTPServer`
-            or a subclass of it.
-        http_server_checks: Run the server's checks after each test (``True``).
-            Set it to ``False`` on the class, or on ``self`` during a test; or
-            decorate a test with :func:`~localserver.without_server_checks`.
+    Settings (class attributes, checked when the class is created):
+    ``http_server_options``, a dict of the server's arguments (``{"host": "::1"}``);
+    ``http_server_class``, :class:`~localserver.HTTPServer` or a subclass;
+    ``http_server_checks``, ``False`` to skip the after-test checks (also
+    settable on ``self`` during a test, or per test with
+    :func:`~localserver.without_server_checks`).
     """
 
     http_server = ServerSlot("http_server", HTTPServer, "HTTPServerMixin")
@@ -70,11 +68,10 @@ class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
                 response = requests.get(self.https_server.url, verify=self.https_server.ca_bundle)
                 self.assertEqual(response.text, "ok")
 
-    Attributes:
-        https_server_options: Arguments of the server class, e.g.
-            ``{"require_client_cert": True}`` (checked when the class is created).
-        https_server_class: :class:`~localserver.HTTPSServer` or a subclass of it.
-        https_server_checks: Run the server's checks after each test (``True``).
+    Settings (class attributes, checked when the class is created):
+    ``https_server_options`` (``{"require_client_cert": True}``),
+    ``https_server_class`` and ``https_server_checks``, as for
+    :class:`HTTPServerMixin`.
     """
 
     https_server = ServerSlot("https_server", HTTPSServer, "HTTPSServerMixin")
@@ -98,10 +95,10 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
                 send_welcome("ada@example.com", smtp=self.smtp_server.addr)
                 self.assertMailSent(to="ada@example.com", subject="Welcome")
 
-    Attributes:
-        smtp_server_options: Arguments of the server class, e.g.
-            ``{"auth": "any", "starttls": True}`` (checked when the class is created).
-        smtp_server_class: :class:`~localserver.SMTPServer` or a subclass of it.
+    Settings (class attributes, checked when the class is created):
+    ``smtp_server_options``, a dict of the server's arguments
+    (``{"auth": "any", "starttls": True}``); ``smtp_server_class``,
+    :class:`~localserver.SMTPServer` or a subclass.
     """
 
     smtp_server = ServerSlot("smtp_server", SMTPServer, "SMTPServerMixin", checks=False)
