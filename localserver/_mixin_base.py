@@ -289,6 +289,12 @@ class ServerMixinBase:
                 f"bases, e.g. class {cls.__name__}({mixins[0]}, unittest.TestCase); after it, "
                 "TestCase.setUpClass would never reach the mixin"
             )
+        if unittest.TestCase in mro and "_class_cleanups" not in vars(cls):
+            # Before 3.10.9 and 3.11.1 every TestCase shared one list of class
+            # cleanups, so a suite run inside a test stopped the outer class's
+            # servers (https://github.com/python/cpython/issues/99645): give each
+            # class its own list, as the fix does.
+            cls._class_cleanups = []  # type: ignore[attr-defined]
         slots = slots_of(cls)
         for slot in slots:
             slot.check_class(cls)

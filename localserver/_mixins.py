@@ -7,6 +7,7 @@ Place a mixin before ``TestCase`` in the bases (``unittest.TestCase``,
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -109,8 +110,8 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
     def smtp_server_django_settings(cls) -> dict[str, Any]:
         """Django settings that send mail to this class's SMTP server.
 
-        Django's test runner switches ``EMAIL_BACKEND`` to the in-memory backend;
-        override these settings once the server runs, in ``setUpClass``::
+        Django's test runner switches mail to its in-memory backend; override
+        these settings once the server runs, in ``setUpClass``::
 
             @classmethod
             def setUpClass(cls):
@@ -120,14 +121,22 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
                 cls.addClassCleanup(settings.disable)
 
         Returns:
-            ``EMAIL_BACKEND`` (Django's SMTP backend), ``EMAIL_HOST``,
-            ``EMAIL_PORT``, ``EMAIL_USE_SSL`` (for an SMTPS server),
-            ``EMAIL_USE_TLS``, ``EMAIL_HOST_USER`` and ``EMAIL_HOST_PASSWORD``
-            (empty: no AUTH) and ``EMAIL_TIMEOUT``.
+            For Django 6.1 and later, ``MAILERS`` with a ``"default"`` mailer
+            using Django's SMTP backend with this server's ``host``, ``port``
+            and ``use_ssl`` (for an SMTPS server). For earlier versions, the
+            ``EMAIL_BACKEND``, ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_USE_SSL``,
+            ``EMAIL_USE_TLS``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD`` and
+            ``EMAIL_TIMEOUT`` settings those versions read (no AUTH, no STARTTLS).
         """
         server = cls.smtp_server
+        backend = "django.core.mail.backends.smtp.EmailBackend"
+        if _django_version() >= (6, 1):
+            options = {"host": server.host, "port": server.port, "use_ssl": server.smtps}
+            return {
+                "MAILERS": {"default": {"BACKEND": backend, "OPTIONS": {**options, "timeout": 10}}}
+            }
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": backend,
             "EMAIL_HOST": server.host,
             "EMAIL_PORT": server.port,
             "EMAIL_USE_SSL": server.smtps,
@@ -136,3 +145,12 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
             "EMAIL_HOST_PASSWORD": "",
             "EMAIL_TIMEOUT": 10,
         }
+
+
+def _django_version() -> tuple[int, ...]:
+    """Django's version, ``(0,)`` when it is not installed."""
+    try:
+        django = importlib.import_module("django")
+    except ImportError:
+        return (0,)
+    return tuple(django.VERSION[:2])

@@ -156,9 +156,16 @@ class DjangoSettingsTests(SMTPServerMixin, unittest.TestCase):
     def test_settings_point_at_the_server(self) -> None:
         """smtp_server_django_settings() names Django's SMTP backend and this server."""
         settings = self.smtp_server_django_settings()
-        self.assertEqual(settings["EMAIL_BACKEND"], "django.core.mail.backends.smtp.EmailBackend")
-        self.assertEqual((settings["EMAIL_HOST"], settings["EMAIL_PORT"]), self.smtp_server.addr)
-        self.assertFalse(settings["EMAIL_USE_SSL"])
+        backend = "django.core.mail.backends.smtp.EmailBackend"
+        host, port = self.smtp_server.addr
+        if "MAILERS" in settings:  # Django 6.1 and later
+            mailer = settings["MAILERS"]["default"]
+            self.assertEqual(mailer["BACKEND"], backend)
+            self.assertEqual(mailer["OPTIONS"]["host"], host)
+            self.assertEqual(mailer["OPTIONS"]["port"], port)
+        else:
+            self.assertEqual(settings["EMAIL_BACKEND"], backend)
+            self.assertEqual((settings["EMAIL_HOST"], settings["EMAIL_PORT"]), (host, port))
 
 
 async def send_async(server: SMTPServer, subject: str) -> None:
