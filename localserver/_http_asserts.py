@@ -15,17 +15,16 @@ from ._checks import UnmetExpectationError
 from ._http import HTTPServer
 from ._journal import RecordedRequest
 from ._matchers import METHOD_ALL, UNDEFINED, RequestMatcher
-from ._mixin_base import failure
+from ._mixin_base import failure, slots_of
 from ._report import WIDTH, count_report, format_request, nothing_arrived
-from ._tls import ClientCertificate
 from ._waiting import check_timeout, wait_for, wait_for_async
 
-__all__ = ["HTTPAssertions"]
+__all__ = ["LISTED", "HTTPAssertions", "make_matcher", "request_line"]
 
 # unittest hides the frames of modules that define this from failure tracebacks.
 __unittest = True
 
-_LISTED = 10
+LISTED = 10
 
 
 class HTTPAssertions:
@@ -130,7 +129,7 @@ class HTTPAssertions:
         match: dict[str, Any],
     ) -> tuple[HTTPServer, RequestMatcher, Callable[[list[Any]], bool]]:
         target = self._http_target(server)
-        matcher = _make_matcher(path, method, query, headers, json, data, match)
+        matcher = make_matcher(path, method, query, headers, json, data, match)
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 0
         ):
@@ -180,7 +179,7 @@ class HTTPAssertions:
         those of :meth:`assertRequestReceived`.
         """
         target = self._http_target(server)
-        matcher = _make_matcher(path, method, query, headers, json, data, match)
+        matcher = make_matcher(path, method, query, headers, json, data, match)
         found = [r for r in target.requests.snapshot() if matcher.match(r)]
         if not found:
             return
@@ -241,9 +240,7 @@ class HTTPAssertions:
         target = self._http_target(server)
         if not steps:
             raise TypeError("assertRequestsInOrder() needs at least one step (a path or matcher)")
-        return target, [
-            _make_matcher(step, None, None, None, UNDEFINED, None, {}) for step in steps
-        ]
+        return target, [make_matcher(step, None, None, None, UNDEFINED, None, {}) for step in steps]
 
     def _in_order_check(
         self,
@@ -265,19 +262,19 @@ class HTTPAssertions:
         ]
         earlier = [i for i, r in enumerate(requests) if step.match(r)]
         if earlier:
-            numbers = ", ".join(f"#{i + 1}" for i in earlier[:_LISTED])
+            numbers = ", ".join(f"#{i + 1}" for i in earlier[:LISTED])
             lines.append(f"It matched {numbers}, too early: the order differs.")
         if not requests:
             lines += ["", *nothing_arrived(target._situation())]
         else:
             lines += ["", f"{len(requests)} request(s) arrived, in this order:"]
             steps_of = {index: number for number, index in enumerate(chosen, 1)}
-            for index, request in enumerate(requests[: _LISTED * 2]):
+            for index, request in enumerate(requests[: LISTED * 2]):
                 tag = f"step {steps_of[index]}" if index in steps_of else ""
-                line = f"  #{index + 1:<3} {_request_line(request)}"
+                line = f"  #{index + 1:<3} {request_line(request)}"
                 lines.append(f"{line:<{WIDTH - 10}} {tag}".rstrip())
-            if len(requests) > _LISTED * 2:
-                lines.append(f"  ... and {len(requests) - _LISTED * 2} more")
+            if len(requests) > LISTED * 2:
+                lines.append(f"  ... and {len(requests) - LISTED * 2} more")
         raise failure(self, msg, "\n".join(lines) + "\n")
 
     # -- assertAllExpectationsMet -----------------------------------------------------
@@ -334,8 +331,6 @@ class HTTPAssertions:
             if not isinstance(server, HTTPServer):
                 raise TypeError(f"'server' must be an HTTPServer or HTTPSServer (got {server!r})")
             return server
-        from ._mixin_base import slots_of
-
         names = [s.name for s in slots_of(type(self)) if issubclass(s.base, HTTPServer)]
         if len(names) > 1:
             raise TypeError(
@@ -345,7 +340,7 @@ class HTTPAssertions:
         return getattr(self, names[0])  # type: ignore[no-any-return]
 
 
-def _make_matcher(
+def make_matcher(
     path: Any,
     method: str | None,
     query: Any,
@@ -395,140 +390,19 @@ def _in_order(
     return chosen, None
 
 
-def _request_line(request: RecordedRequest) -> str:
+def request_line(request: RecordedRequest) -> str:
     return format_request(request, "")[0]
 
 
 def _listing(title: str, requests: Sequence[RecordedRequest]) -> str:
     lines = ["", title]
-    for request in requests[:_LISTED]:
+    for request in requests[:LISTED]:
         lines += format_request(request, "  ")
-    if len(requests) > _LISTED:
-        lines.append(f"  ... and {len(requests) - _LISTED} more")
+    if len(requests) > LISTED:
+        lines.append(f"  ... and {len(requests) - LISTED} more")
     return "\n".join(lines) + "\n"
 
 
 def _report_body(report: str) -> str:
     """A report of :mod:`._report` without its first line (the helper writes its own)."""
     return report.partition("\n")[2]
-
-
-def client_cert_matches(request: RecordedRequest, cert: ClientCertificate | str | None) -> bool:
-    """Whether *request* came with a client certificate (this one, when given)."""
-    subject = request.client_cert_subject
-    if subject is None:
-        return False
-    if cert is None:
-        return True
-    if isinstance(cert, ClientCertificate):
-        return subject == cert.subject
-    if "=" in cert:
-        return subject == cert
-    return f"CN={cert}" in subject.split(",")
-
-
-class ClientCertAssertions:
-    """The mutual-TLS assertion of ``HTTPSServerMixin``."""
-
-    failureException: ClassVar[type[BaseException]]
-    https_server: Any
-
-    def assertClientCertPresented(
-        self,
-        cert: ClientCertificate | str | None = None,
-        path: Any = "",
-        timeout: float | None = None,
-        msg: str | None = None,
-        *,
-        server: HTTPServer | None = None,
-    ) -> list[RecordedRequest]:
-        """Check that a request came with a client certificate (mutual TLS).
-
-        Args:
-            cert: The certificate expected: a
-                :class:`~localserver.ClientCertificate`, a subject
-                (``"CN=alice,..."``), or a common name (``"alice"``). Any
-                certificate when left out.
-            path: Only requests to this path count (as in
-                :meth:`assertRequestReceived`); any path when left out.
-            timeout: Wait up to this many seconds for such a request.
-            msg: Your message, shown with the report.
-            server: The HTTPS server to check (``self.https_server`` by default).
-
-        Returns:
-            The requests that presented the certificate, oldest first.
-        """
-        target, matcher, wanted = self._cert_setup(cert, path, server)
-        limit = check_timeout(timeout)
-        if limit:
-            journal = target.requests
-            wait_for(journal.changed, lambda: bool(wanted(list(journal))), limit)
-        return self._cert_check(target, matcher, wanted, cert, limit, msg)
-
-    async def assertClientCertPresentedAsync(
-        self,
-        cert: ClientCertificate | str | None = None,
-        path: Any = "",
-        timeout: float | None = None,
-        msg: str | None = None,
-        *,
-        server: HTTPServer | None = None,
-    ) -> list[RecordedRequest]:
-        """:meth:`assertClientCertPresented`, waiting without blocking the event loop."""
-        target, matcher, wanted = self._cert_setup(cert, path, server)
-        limit = check_timeout(timeout)
-        if limit:
-            journal = target.requests
-            await wait_for_async(journal.changed, lambda: bool(wanted(list(journal))), limit)
-        return self._cert_check(target, matcher, wanted, cert, limit, msg)
-
-    def _cert_setup(
-        self, cert: ClientCertificate | str | None, path: Any, server: HTTPServer | None
-    ) -> tuple[HTTPServer, RequestMatcher, Callable[[list[Any]], list[Any]]]:
-        if cert is not None and not isinstance(cert, (ClientCertificate, str)):
-            raise TypeError(
-                f"'cert' must be a ClientCertificate, a subject or a common name (got {cert!r})"
-            )
-        target = self.https_server if server is None else server
-        if not isinstance(target, HTTPServer):
-            raise TypeError(f"'server' must be an HTTPSServer (got {target!r})")
-        matcher = _make_matcher(path, None, None, None, UNDEFINED, None, {})
-
-        def wanted(requests: list[Any]) -> list[Any]:
-            return [r for r in requests if matcher.match(r) and client_cert_matches(r, cert)]
-
-        return target, matcher, wanted
-
-    def _cert_check(
-        self,
-        target: HTTPServer,
-        matcher: RequestMatcher,
-        wanted: Callable[[list[Any]], list[Any]],
-        cert: ClientCertificate | str | None,
-        timeout: float | None,
-        msg: str | None,
-    ) -> list[RecordedRequest]:
-        requests = target.requests.snapshot()
-        found = wanted(requests)
-        if found:
-            return found
-        if isinstance(cert, ClientCertificate):
-            expected = cert.subject
-        else:
-            expected = "any" if cert is None else (cert if "=" in cert else f"CN={cert}")
-        where = f" to {matcher.describe()}" if matcher.fields else ""
-        waited = f" after waiting {timeout:g} s" if timeout else ""
-        lines = [f"expected a request{where} with client certificate {expected}; none{waited}."]
-        if not requests:
-            lines += ["", *nothing_arrived(target._situation())]
-        else:
-            # Those to the right path first, then the rest, in arrival order.
-            ranked = sorted(requests, key=lambda r: not matcher.match(r))
-            lines += ["", f"{len(requests)} request(s) arrived, closest first:"]
-            for request in ranked[:_LISTED]:
-                presented = request.client_cert_subject or "no client certificate"
-                lines.append(f"  {_request_line(request)}  [{presented}]")
-            if target._situation().protocol_errors:
-                kinds = sorted({kind for kind, _ in target._situation().protocol_errors})
-                lines.append(f"Refused at the TLS handshake: {', '.join(kinds)}.")
-        raise failure(self, msg, "\n".join(lines) + "\n")

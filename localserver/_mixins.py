@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ._http import HTTPServer
-from ._http_asserts import ClientCertAssertions, HTTPAssertions
+from ._http_asserts import HTTPAssertions
 from ._https import HTTPSServer
 from ._mail_asserts import MailAssertions
 from ._mixin_base import ServerMixinBase, ServerSlot
 from ._smtp import SMTPServer
+from ._tls_asserts import ClientCertAssertions
 
 __all__ = ["HTTPServerMixin", "HTTPSServerMixin", "SMTPServerMixin"]
 
