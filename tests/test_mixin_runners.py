@@ -89,18 +89,18 @@ class TestExampleSuite:
         output = run("-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/mixin_suite")
         assert re.search(rf"^{EXPECTED_TESTS} passed in ", output, re.MULTILINE), output
 
-    def test_django(self) -> None:
+    @pytest.mark.parametrize("parallel", ["1", "2"])
+    def test_django(self, parallel: str) -> None:
         """Django's runner runs the demo project's LiveServerTestCase and SMTP tests."""
         pytest.importorskip("django", reason="Django is in the test extra")
-        expected = int(
-            re.search(
-                r"^EXPECTED_TESTS = (\d+)$",
-                (DJANGO_PROJECT / "shop" / "tests.py").read_text(),
-                re.MULTILINE,
-            ).group(1)  # type: ignore[union-attr]
+        found = re.search(
+            r"^EXPECTED_TESTS = (\d+)$",
+            (DJANGO_PROJECT / "shop" / "tests.py").read_text(),
+            re.MULTILINE,
         )
-        output = run("-W", "error", "manage.py", "test", "-v", "1", cwd=DJANGO_PROJECT)
-        assert unittest_summary(output) == (expected, "OK"), output
+        assert found
+        output = run("-W", "error", "manage.py", "test", "--parallel", parallel, cwd=DJANGO_PROJECT)
+        assert unittest_summary(output) == (int(found.group(1)), "OK"), output
         assert_clean(output)
 
 
