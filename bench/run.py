@@ -78,14 +78,19 @@ def environment_key() -> str:
     return digest.hexdigest()
 
 
+def read_stamp() -> dict:
+    try:
+        stamp = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
 def environment_is_current(key: str) -> bool:
     """Whether bench/.venv exists, works and was built from *key* recently."""
     if not venv_python().exists():
         return False
-    try:
-        stamp = json.loads(STAMP.read_text())
-    except (OSError, ValueError):
-        return False
+    stamp = read_stamp()
     return stamp.get("key") == key and time.time() - float(stamp.get("built", 0)) < MAX_AGE
 
 
@@ -96,10 +101,11 @@ def build_environment(refresh: bool) -> Path:
     if not refresh and environment_is_current(key):
         print(f"run.py: reusing {VENV} (python bench/run.py --refresh rebuilds it)", flush=True)
         return python
-    if not python.exists():
+    stamp = read_stamp()
+    if not python.exists() or stamp.get("python") != sys.version:
         print(f"run.py: creating {VENV} with {sys.executable}", flush=True)
         try:
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
         except subprocess.CalledProcessError as exc:
             raise SystemExit(
                 f"run.py: 'python -m venv' failed ({exc}); on Debian/Ubuntu install the "
@@ -112,7 +118,7 @@ def build_environment(refresh: bool) -> Path:
         [*pip, "install", "--quiet", "--upgrade", "-e", str(ROOT), "-r", str(REQUIREMENTS)],
         check=True,
     )
-    STAMP.write_text(json.dumps({"key": key, "built": time.time()}))
+    STAMP.write_text(json.dumps({"key": key, "built": time.time(), "python": sys.version}))
     versions = subprocess.run(
         [*pip, "list", "--format=freeze"], check=True, capture_output=True, text=True
     ).stdout.split()
