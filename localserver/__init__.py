@@ -20,6 +20,8 @@ from ._https import HTTPSServer
 from ._journal import RecordedRequest
 from ._mail import ReceivedMail
 from ._matchers import RequestMatcher
+from ._mixin_base import without_server_checks
+from ._mixins import HTTPServerMixin, HTTPSServerMixin, SMTPServerMixin
 from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._version import __version__
@@ -29,11 +31,13 @@ __all__ = [
     "Chunked",
     "ClientCertificate",
     "HTTPSServer",
+    "HTTPSServerMixin",
     "Delay",
     "Expectation",
     "ExpectationError",
     "Fault",
     "HTTPServer",
+    "HTTPServerMixin",
     "HandlerType",
     "LocalServerError",
     "NoHandlerError",
@@ -44,10 +48,12 @@ __all__ = [
     "SequenceExhaustedError",
     "ReceivedMail",
     "SMTPServer",
+    "SMTPServerMixin",
     "ServerThreadError",
     "TestAuthority",
     "UnmatchedRequestError",
     "UnmetExpectationError",
     "WSGIServer",
     "__version__",
+    "without_server_checks",
 ]

@@ -189,6 +189,32 @@ class Checks:
             )
             raise UnmetExpectationError(text)
 
+    def _check_test(self, mark: int) -> None:
+        """Every check of a test at once: one failure as itself, several together.
+
+        Recorded failures, handler errors and this test's unused limited
+        expectations are all reported, so nothing is left for a later call.
+        """
+        with self._registry.changed:
+            problems: list[BaseException] = [*self._failures, *self._handler_errors]
+            self._failures.clear()
+            self._handler_errors.clear()
+        try:
+            self._check_unmet_since(mark)
+        except UnmetExpectationError as unmet:
+            problems.append(unmet)
+        if not problems:
+            return
+        if len(problems) == 1:
+            raise problems[0]
+        parts = [f"{len(problems)} problems found when the test ended:"]
+        for number, problem in enumerate(problems, 1):
+            text = str(problem).rstrip("\n")
+            if not isinstance(problem, AssertionError):
+                text = f"a response handler raised {type(problem).__name__}: {text}"
+            parts.append(f"[{number}] {text}")
+        raise ExpectationError("\n\n".join(parts) + "\n") from problems[0]
+
     def _check_unmet_since(self, mark: int) -> None:
         """Raise UnmetExpectationError for limited expectations added after *mark*."""
         pending = [e for e in self._registry.pending() if e.seq > mark]

@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any, Callable, NoReturn, TextIO
+from typing import Any, Callable, TextIO
 
 from ._journal import Journal
 from ._version import __version__
@@ -84,29 +84,45 @@ class Console:
         self.err.flush()
 
 
-def follow(
-    journal: Journal,
-    emit: Callable[[Any], None],
-    stop: threading.Event,
-) -> int:
-    """Print each journal entry as it arrives until *stop* is set; return the count.
+class SignalGate:
+    """Turns SIGINT and SIGTERM into a stop that interrupts a wait, never a print."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.waiting = False
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        first = not self.stop.is_set()
+        self.stop.set()
+        if first and self.waiting:
+            raise _Stop
+
+
+def follow(journal: Journal, emit: Callable[[Any], None], gate: SignalGate) -> int:
+    """Print each journal entry as it arrives until the gate closes; return the count.
 
     Entries are taken out of the journal once printed, so a long session does not
     grow in memory.
     """
     count = 0
     try:
-        while not stop.is_set():
-            with journal.changed:
-                journal.changed.wait_for(lambda: len(journal) > 0 or stop.is_set())
+        while not gate.stop.is_set():
+            gate.waiting = True
+            try:
+                with journal.changed:
+                    journal.changed.wait_for(lambda: len(journal) > 0 or gate.stop.is_set())
+            except _Stop:
+                pass
+            finally:
+                gate.waiting = False
             for item in journal.drain():
-                emit(item)
                 count += 1
-    except _Stop:
+                emit(item)
+    except _Stop:  # raised between two bytecodes of the wait's bookkeeping
         pass
     for item in journal.drain():  # whatever arrived during shutdown
-        emit(item)
         count += 1
+        emit(item)
     return count
 
 
@@ -120,15 +136,9 @@ def run_server(
     noun: tuple[str, str],
 ) -> int:
     """Start the server *make* builds, print what arrives, stop on a signal."""
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> NoReturn:
-        stop.set()
-        raise _Stop
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    gate = SignalGate()
+    previous = {sig: signal.signal(sig, gate.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     server = None
-    count = 0
     try:
         if not _is_loopback(args.host):
             console.note(
@@ -142,22 +152,22 @@ def run_server(
             raise CLIError(str(exc)) from None
         describe(server, console)
         console.note("Press Ctrl-C to stop.")
-        count = follow(journal_of(server), lambda item: emit(item, console), stop)
-    except _Stop:
-        if server is None:
-            return 0
+        count = follow(journal_of(server), lambda item: emit(item, console), gate)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if server is not None:
-            server.stop()
+        gate.stop.set()  # from here on a signal changes nothing: the server is stopping
+        try:
+            if server is not None:
+                server.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     word = noun[0] if count == 1 else noun[1]
     console.note(f"stopped: {count} {word} received")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import _cli_http
+    from . import _cli_http, _cli_smtp
 
     parser = argparse.ArgumentParser(
         prog="python -m localserver",
@@ -166,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"localserver {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _cli_http.register(sub)
+    _cli_smtp.register(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``python -m localserver http``: a request-recording HTTP server for debugging."""
+"""``python -m localserver http|https``: request-recording servers for debugging."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from ._cli import CLIError, Console, add_common_options, run_server
 from ._http import HTTPServer
+from ._https import HTTPSServer
 from ._journal import RecordedRequest
 
 __all__ = ["register"]
@@ -106,13 +107,23 @@ def print_request(request: RecordedRequest, console: Console, as_json: bool) -> 
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    tls = args.command == "https"
+
     def make(args: argparse.Namespace) -> HTTPServer:
-        server = HTTPServer(host=args.host, port=args.port)
+        server: HTTPServer
+        if tls:
+            server = HTTPSServer(
+                host=args.host, port=args.port, require_client_cert=args.client_cert
+            )
+        else:
+            server = HTTPServer(host=args.host, port=args.port)
         configure(server, args)
         return server
 
     def describe(server: HTTPServer, console: Console) -> None:
-        console.note(f"localserver http: listening on {server.url}")
+        console.note(f"localserver {args.command}: listening on {server.url}")
+        if isinstance(server, HTTPSServer):
+            describe_trust(server, console)
 
     return run_server(
         args,
@@ -125,12 +136,43 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     )
 
 
+def describe_trust(server: HTTPSServer, console: Console) -> None:
+    """Print the CA bundle and the exact lines that make clients trust it."""
+    bundle = server.ca_bundle
+    console.note(f"CA bundle: {bundle}")
+    curl = f"curl --cacert {bundle}"
+    if server.require_client_cert:
+        cert = server.issue_client_cert("localserver-cli-client")
+        console.note(f"client certificate: {cert.cert_file}")
+        console.note(f"client key: {cert.key_file}")
+        curl += f" --cert {cert.cert_file} --key {cert.key_file}"
+    console.note(f"trust it: {curl} {server.url}/")
+    console.note(f"      or: REQUESTS_CA_BUNDLE={bundle} python your_client.py")
+
+
 def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "http",
-        help="an HTTP server that prints every request",
-        description="Answer every request with the given response and print each one.",
-    )
-    add_common_options(parser, default_port=8000)
-    add_response_options(parser)
-    parser.set_defaults(run=_run)
+    for command, default_port in (("http", 8000), ("https", 8443)):
+        tls = command == "https"
+        parser = sub.add_parser(
+            command,
+            help=f"an {command.upper()} server that prints every request",
+            description=(
+                "Answer every request with the given response and print each one."
+                + (
+                    " The certificate is signed by a test CA made for this run; the"
+                    " CA bundle path and a curl line that trusts it are printed."
+                    if tls
+                    else ""
+                )
+            ),
+        )
+        add_common_options(parser, default_port=default_port)
+        add_response_options(parser)
+        if tls:
+            parser.add_argument(
+                "--client-cert",
+                action="store_true",
+                help="require a client certificate (mutual TLS); one is issued and "
+                "its files are printed",
+            )
+        parser.set_defaults(run=_run)

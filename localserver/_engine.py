@@ -11,6 +11,7 @@ import errno
 import ipaddress
 import logging
 import os
+import queue
 import selectors
 import socket
 import ssl
@@ -36,6 +37,10 @@ CLIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 # How long stop() waits for connection threads that are busy in user code.
 _JOIN_TIMEOUT = 2.0
+# Finished connection threads kept waiting for the next connection, at most.
+_MAX_IDLE_WORKERS = 16
+
+_Job = tuple[socket.socket, Any, int]
 
 
 def format_host(host: str) -> str:
@@ -93,6 +98,11 @@ class ServerEngine:
         self._serve_thread: threading.Thread | None = None
         self._connections: dict[int, socket.socket] = {}
         self._connection_threads: set[threading.Thread] = set()
+        # Connection threads are reused: a finished one waits on this run's queue
+        # for the next connection instead of exiting (thread start-up dominates the
+        # cost of a short connection). None in the queue tells a worker to exit.
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._idle_workers = 0
         self._errors: list[BaseException] = []
         self._bound: tuple[Any, ...] | None = None
         self._connection_counter = 0
@@ -156,6 +166,8 @@ class ServerEngine:
             self._waker = waker
             self._bound = listener.getsockname()
             self._stopped.clear()
+            self._jobs = queue.SimpleQueue()
+            self._idle_workers = 0
             self._on_start()
             thread = threading.Thread(
                 target=self._serve, name=f"{self._thread_name}:{self.port}", daemon=True
@@ -188,6 +200,7 @@ class ServerEngine:
             if thread is not threading.current_thread():
                 thread.join()
             self._close_connections()
+            self._release_workers()
             self._join_connection_threads()
             if waker is not None:
                 waker[0].close()
@@ -333,14 +346,37 @@ class ServerEngine:
                 self._connection_counter += 1
                 conn_id = self._connection_counter
                 self._connections[conn_id] = conn
+                job = (conn, address, conn_id)
+                if self._idle_workers:
+                    self._idle_workers -= 1
+                    self._jobs.put(job)
+                    continue
                 thread = threading.Thread(
-                    target=self._connection_main,
-                    args=(conn, address, conn_id),
-                    name=f"{self._thread_name}:{self.port}:conn{conn_id}",
+                    target=self._worker,
+                    args=(self._jobs, job),
+                    name=f"{self._thread_name}:{self.port}:worker{conn_id}",
                     daemon=True,
                 )
                 self._connection_threads.add(thread)
             thread.start()
+
+    def _worker(self, jobs: queue.SimpleQueue[_Job | None], job: _Job | None) -> None:
+        """Serve connections one after another until the server stops."""
+        try:
+            while job is not None:
+                self._connection_main(*job)
+                with self._lock:
+                    if (
+                        self._stopped.is_set()
+                        or jobs is not self._jobs
+                        or self._idle_workers >= _MAX_IDLE_WORKERS
+                    ):
+                        return
+                    self._idle_workers += 1
+                job = jobs.get()
+        finally:
+            with self._lock:
+                self._connection_threads.discard(threading.current_thread())
 
     def _connection_main(self, conn: socket.socket, address: Any, conn_id: int) -> None:
         try:
@@ -355,7 +391,6 @@ class ServerEngine:
         finally:
             with self._lock:
                 tracked = self._connections.pop(conn_id, conn)
-                self._connection_threads.discard(threading.current_thread())
             for sock in {id(conn): conn, id(tracked): tracked}.values():
                 try:
                     sock.close()
@@ -372,6 +407,15 @@ class ServerEngine:
                 socket.socket.shutdown(conn, socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _release_workers(self) -> None:
+        """Tell every worker waiting for a connection to exit."""
+        with self._lock:
+            count = len(self._connection_threads)
+            jobs = self._jobs
+            self._idle_workers = 0
+        for _ in range(count):
+            jobs.put(None)
 
     def _join_connection_threads(self) -> None:
         deadline = time.monotonic() + _JOIN_TIMEOUT

@@ -251,9 +251,7 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         """
         try:
             if check:
-                self.check_assertions()
-                self.check_handler_errors()
-                self._check_unmet_since(mark)
+                self._check_test(mark)
         finally:
             self._cancellation.cancel(renew=True)
             self._rollback(mark)

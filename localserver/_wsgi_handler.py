@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import socket
+import threading
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Callable
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 
+from ._request_head import HeadError, parse_header_block, parse_request_line
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ _log = logging.getLogger("localserver.http")
 # Largest request header block accepted (request line excluded); larger gets 431.
 HEADER_BLOCK_LIMIT = 64 * 1024
 
-# RFC 9110 section 5.6.2: a method is a token.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NO_BODY_CODES = frozenset({204, 304})
 _DRAIN_CHUNK = 64 * 1024
 
@@ -188,24 +187,34 @@ class RequestHandler(WSGIRequestHandler):
                 return b"".join(lines)
 
     def _parse(self, block: bytes) -> bool:
-        """parse_request() over the header block already read from the socket."""
+        """Parse the request line and the header block already read from the socket.
+
+        Sets what the standard library's ``parse_request()`` sets, without its
+        ``email``-based header parser.
+        """
         overflow, self._header_overflow = self._header_overflow, False
-        rfile, self.rfile = self.rfile, io.BytesIO(block)
+        self.command = None  # type: ignore[assignment]
+        self.request_version = self.default_request_version
+        self.requestline = line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         try:
-            if not self.parse_request():
-                return False
-        finally:
-            self.rfile = rfile
-        if not _TOKEN.fullmatch(self.command):
-            self.send_error(400, "Bad Request", f"invalid method {self.command!r}")
+            method, target, version, number = parse_request_line(line)
+            self.request_version = version
+            if overflow:
+                raise HeadError(431, f"the header block is over {HEADER_BLOCK_LIMIT} bytes")
+            self.headers = parse_header_block(block)  # type: ignore[assignment]
+        except HeadError as exc:
+            self.send_error(exc.status, None, exc.message)
             return False
-        if overflow:
-            self.send_error(
-                431,
-                "Request Header Fields Too Large",
-                f"the header block is over {HEADER_BLOCK_LIMIT} bytes",
-            )
-            return False
+        self.command, self.path = method, target
+        self.close_connection = number < (1, 1)
+        connection = (self.headers.get("Connection") or "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        expect = (self.headers.get("Expect") or "").lower()
+        if expect == "100-continue" and number >= (1, 1):
+            return self.handle_expect_100()
         return True
 
     # Quiet: requests go to the "localserver.http" logger at DEBUG, never to stderr.
@@ -244,6 +253,7 @@ class RequestHandler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         self.environ = environ = self.make_environ()
         environ["localserver.connection_id"] = self.conn_id
+        environ["localserver.worker"] = threading.current_thread().name
         environ["localserver.stopped"] = self.server._stopped
         try:
             body = self._body_stream(environ)

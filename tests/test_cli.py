@@ -7,10 +7,13 @@ import os
 import re
 import selectors
 import signal
+import smtplib
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -177,6 +180,92 @@ class TestHTTPCommand:
         assert "cannot listen on 192.0.2.1:0" in result.stderr
 
 
+class TestHTTPSCommand:
+    def test_prints_the_trust_lines_and_verifies(self, cli: type[CLIProcess]) -> None:
+        """The CA bundle it prints is what a verifying client needs."""
+        proc = cli("https", "--port", "0", "--body", "secure")
+        url = proc.wait_line("err", r"listening on (https://\S+)").group(1)
+        bundle = proc.wait_line("err", r"^CA bundle: (\S+)").group(1)
+        curl = proc.wait_line("err", r"^trust it: (curl .*)").group(1)
+        assert curl == f"curl --cacert {bundle} {url}/"
+        proc.wait_line("err", rf"REQUESTS_CA_BUNDLE={re.escape(bundle)} ")
+        assert requests.get(url + "/s", verify=bundle, timeout=TIMEOUT).text == "secure"
+        proc.wait_line("out", r"GET /s")
+        assert proc.stop() == 0
+        assert proc.lines["err"][-1] == "stopped: 1 request received"
+
+    def test_client_cert_mode(self, cli: type[CLIProcess]) -> None:
+        """--client-cert requires a certificate and prints one that works."""
+        proc = cli("https", "--port", "0", "--client-cert")
+        url = proc.wait_line("err", r"listening on (https://\S+)").group(1)
+        bundle = proc.wait_line("err", r"^CA bundle: (\S+)").group(1)
+        cert = proc.wait_line("err", r"^client certificate: (\S+)").group(1)
+        key = proc.wait_line("err", r"^client key: (\S+)").group(1)
+        response = requests.get(url, verify=bundle, cert=(cert, key), timeout=TIMEOUT)
+        assert response.status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url, verify=bundle, timeout=TIMEOUT)
+        assert proc.stop() == 0
+
+
+def _mail_with_attachment() -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Ann <ann@example.com>"
+    message["To"] = "bob@example.com"
+    message["Subject"] = "Grüße"
+    message.set_content("Hello Bob,\nsee attached.\n")
+    message.add_attachment(
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="report.pdf"
+    )
+    return message
+
+
+class TestSMTPCommand:
+    def test_prints_envelope_headers_text_and_attachments(
+        self, cli: type[CLIProcess], tmp_path: Path
+    ) -> None:
+        """Each mail is printed in full and saved as .eml with its bytes."""
+        proc = cli("smtp", "--port", "0", "--save", str(tmp_path / "mails"))
+        port = int(proc.wait_line("err", r"listening on smtp://127\.0\.0\.1:(\d+)").group(1))
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="tester", timeout=TIMEOUT) as client:
+            client.send_message(_mail_with_attachment(), to_addrs=["bob@example.com", "cc@x.org"])
+        proc.wait_line("out", r"mail from <ann@example\.com> to <bob@example\.com>, <cc@x\.org>")
+        proc.wait_line("out", r"^    Subject: Grüße$")
+        proc.wait_line("out", r"^    Hello Bob,$")
+        proc.wait_line("out", r"attachment: report\.pdf \(application/pdf, 13 bytes\)")
+        saved = Path(proc.wait_line("out", r"saved: (\S+)").group(1))
+        assert saved.parent == tmp_path / "mails"
+        assert b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=" in saved.read_bytes()
+        assert proc.stop() == 0
+        assert proc.lines["err"][-1] == "stopped: 1 mail received"
+
+    def test_raw_mode(self, cli: type[CLIProcess]) -> None:
+        """--raw prints the message bytes as received."""
+        proc = cli("smtp", "--port", "0", "--raw")
+        port = int(proc.wait_line("err", r"listening on smtp://127\.0\.0\.1:(\d+)").group(1))
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="t", timeout=TIMEOUT) as client:
+            client.sendmail("a@x", ["b@x"], b"X-Raw: yes\r\n\r\nraw body\r\n")
+        proc.wait_line("out", r"^X-Raw: yes$")
+        proc.wait_line("out", r"^raw body$")
+        assert proc.stop(signal.SIGTERM) == 0
+
+    def test_starttls_and_auth(self, cli: type[CLIProcess]) -> None:
+        """--starttls --auth user:pass: the printed CA verifies; wrong passwords get 535."""
+        proc = cli("smtp", "--port", "0", "--starttls", "--auth", "ann:secret")
+        port = int(proc.wait_line("err", r"listening on smtp://127\.0\.0\.1:(\d+)").group(1))
+        bundle = proc.wait_line("err", r"^CA bundle: (\S+)").group(1)
+        context = ssl.create_default_context(cafile=bundle)
+        with smtplib.SMTP("localhost", port, local_hostname="t", timeout=TIMEOUT) as client:
+            client.starttls(context=context)
+            with pytest.raises(smtplib.SMTPAuthenticationError) as info:
+                client.login("ann", "wrong")
+            assert info.value.smtp_code == 535
+            client.login("ann", "secret")
+            client.sendmail("ann@x", ["b@x"], b"Subject: s\r\n\r\nbody\r\n")
+        proc.wait_line("out", r"tls starttls, auth ann;")
+        assert proc.stop() == 0
+
+
 class TestErrors:
     def test_busy_port(self) -> None:
         """A busy port is one line on stderr and exit status 2."""
@@ -202,6 +291,9 @@ class TestErrors:
             (["http", "--status", "abc"], "invalid status 'abc'"),
             (["nope"], "invalid choice: 'nope'"),
             ([], "required: COMMAND"),
+            (["smtp", "--auth", "nopassword"], "invalid auth 'nopassword'"),
+            (["smtp", "--starttls", "--smtps"], "not allowed with argument"),
+            (["https", "--port", "99999"], "invalid port 99999"),
         ],
     )
     def test_bad_options(self, args: list[str], message: str) -> None:
@@ -218,7 +310,7 @@ class TestHelp:
         result = run_cli("--version")
         assert (result.returncode, result.stdout.strip()) == (0, f"localserver {__version__}")
 
-    @pytest.mark.parametrize("command", ["http"])
+    @pytest.mark.parametrize("command", ["http", "https", "smtp"])
     def test_help_per_subcommand(self, command: str) -> None:
         """Each subcommand has --help listing its options."""
         result = run_cli(command, "--help")

@@ -215,6 +215,30 @@ class TestErrorsSurface:
         server.stop()  # raises nothing
 
 
+class TestWorkers:
+    def test_connection_threads_are_reused(self, raw: type[RawClient]) -> None:
+        """Sequential connections are served by reused threads, not one thread each."""
+        with HTTPServer() as server:
+            server.serve_content("x")
+            for _ in range(20):
+                client = raw(server.server_address)
+                client.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert client.read_all().endswith(b"x")
+            workers = {r.environ["localserver.worker"] for r in server.requests}
+            assert len(server.requests) == 20
+            assert len(workers) < 20
+
+    def test_concurrent_connections_each_get_a_thread(self, raw: type[RawClient]) -> None:
+        """Connections held open at once are served at once (no fixed pool size)."""
+        with HTTPServer() as server:
+            server.serve_content("x")
+            held = [raw(server.server_address) for _ in range(20)]
+            for client in held:
+                client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            for client in held:
+                assert b"200 OK" in client.read_response_head()
+
+
 class TestNoLeaks:
     def test_threads_and_fds_return_to_baseline(self) -> None:
         """1,000 start/stop cycles, some with traffic, leak no thread and no fd."""

@@ -51,8 +51,8 @@ def mtls_server() -> Iterator[HTTPSServer]:
 
 
 def connection_threads(server: HTTPSServer) -> list[threading.Thread]:
-    """The server's live connection threads (named "localserver:PORT:connN")."""
-    prefix = f"localserver:{server.port}:conn"
+    """The server's live connection threads (named "localserver:PORT:workerN")."""
+    prefix = f"localserver:{server.port}:worker"
     return [t for t in threading.enumerate() if t.name.startswith(prefix)]
 
 

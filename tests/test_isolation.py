@@ -53,6 +53,29 @@ class TestBeginAndEnd:
                 server._end_test(mark)
             assert "/from-setup" not in str(info.value)
 
+    def test_end_reports_every_problem_at_once(self) -> None:
+        """Two unmatched requests and a failing handler are all in one failure."""
+        from localserver import ExpectationError
+
+        def broken(request: object) -> None:
+            raise KeyError("handler bug")
+
+        with HTTPServer() as server:
+            mark = server._begin_test()
+            server.expect_request("/boom").respond_with_handler(broken)
+            requests.get(server.url_for("/first-miss"), timeout=TIMEOUT)
+            requests.get(server.url_for("/second-miss"), timeout=TIMEOUT)
+            requests.get(server.url_for("/boom"), timeout=TIMEOUT)
+            with pytest.raises(ExpectationError) as info:
+                server._end_test(mark)
+            text = str(info.value)
+            assert text.startswith("3 problems found when the test ended:")
+            assert "/first-miss" in text
+            assert "/second-miss" in text
+            assert "a response handler raised KeyError" in text
+            assert "call check_assertions() again" not in text
+            server._end_test(server._begin_test())  # nothing left over
+
     def test_end_without_checks_still_rolls_back(self) -> None:
         """check=False skips the checks but still removes the test's expectations."""
         with HTTPServer() as server:

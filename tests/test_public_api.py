@@ -15,7 +15,9 @@ def test_all_lists_the_public_names() -> None:
         "ExpectationError",
         "Fault",
         "HTTPSServer",
+        "HTTPSServerMixin",
         "HTTPServer",
+        "HTTPServerMixin",
         "HandlerType",
         "LocalServerError",
         "NoHandlerError",
@@ -26,12 +28,14 @@ def test_all_lists_the_public_names() -> None:
         "RequestMatcher",
         "SequenceExhaustedError",
         "SMTPServer",
+        "SMTPServerMixin",
         "ServerThreadError",
         "TestAuthority",
         "UnmatchedRequestError",
         "UnmetExpectationError",
         "WSGIServer",
         "__version__",
+        "without_server_checks",
     }
     assert set(localserver.__all__) == expected
     for name in localserver.__all__:

@@ -1,25 +1,38 @@
-"""README.rst's first command runs its main job; its example code works."""
+"""README.rst's commands: the first runs the CLI, the second is what CI runs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import re
+import signal
 from pathlib import Path
 
+import requests
+
+from .conftest import TIMEOUT
+from .test_cli import CLIProcess
+
 ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.rst").read_text()
 
 
-def test_demo_runs_and_shows_the_exchange() -> None:
-    """The demo README's first command runs serves, answers and reports a request."""
-    readme = (ROOT / "README.rst").read_text()
-    assert "python tests/examples/demo.py" in readme
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "examples" / "demo.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
-    assert "client got 200" in out
-    assert "server saw POST /api/greet?lang=en" in out
-    assert out.rstrip().endswith("server stopped")
+def test_first_command_runs_the_http_debugging_server() -> None:
+    """The README's main job is `python -m localserver http`, and it serves and prints."""
+    match = re.search(
+        r"^    python -m pip install \. && (python -m localserver http)$", README, re.M
+    )
+    assert match, "README.rst's first command changed: update this test"
+    proc = CLIProcess(*match.group(1).split()[3:], "--port", "0")
+    try:
+        url = proc.wait_line("err", r"listening on (http://\S+)").group(1)
+        requests.get(url + "/hello", timeout=TIMEOUT)
+        proc.wait_line("out", r"GET /hello")
+        assert proc.stop(signal.SIGINT) == 0
+    finally:
+        proc.close()
+
+
+def test_second_command_is_the_test_command() -> None:
+    """The README shows the exact test command that .ci/run runs."""
+    command = 'python -m pip install -e ".[test]" && python -m pytest'
+    assert f"    {command}\n" in README
+    assert f"test_cmd='{command}'" in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,157 @@
+"""The unittest mixins: a real server per test class, checked after every test.
+
+Place a mixin before ``TestCase`` in the bases (``unittest.TestCase``,
+``IsolatedAsyncioTestCase``, Django's ``SimpleTestCase``, ``TestCase`` or
+``LiveServerTestCase``); mixins combine with each other.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ._http import HTTPServer
+from ._http_asserts import HTTPAssertions
+from ._https import HTTPSServer
+from ._mail_asserts import MailAssertions
+from ._mixin_base import ServerMixinBase, ServerSlot
+from ._smtp import SMTPServer
+from ._tls_asserts import ClientCertAssertions
+
+__all__ = ["HTTPServerMixin", "HTTPSServerMixin", "SMTPServerMixin"]
+
+
+class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
+    """A running :class:`~localserver.HTTPServer` for a ``TestCase`` class: ``cls.http_server``.
+
+    The server starts in ``setUpClass`` and stops after the class's tests (a
+    class cleanup). Each test starts with an empty journal and log; what the
+    test added (expectations, also those of ``setUp``) is removed after it,
+    while what ``setUpClass`` added stays. After each test the server's checks
+    run and fail that test: a request nothing answered, a handler that raised,
+    a oneshot, ordered or ``times=`` expectation of the test left unused.
+
+    Example::
+
+        class ClientTests(HTTPServerMixin, unittest.TestCase):
+            def test_fetch(self):
+                self.http_server.expect_request("/v1/items").respond_with_json([])
+                self.assertEqual(fetch_items(self.http_server.url), [])
+                self.assertRequestReceived("/v1/items", method="GET")
+
+    Settings (class attributes, checked when the class is created):
+    ``http_server_options``, a dict of the server's arguments (``{"host": "::1"}``);
+    ``http_server_class``, :class:`~localserver.HTTPServer` or a subclass;
+    ``http_server_checks``, ``False`` to skip the after-test checks (also
+    settable on ``self`` during a test, or per test with
+    :func:`~localserver.without_server_checks`).
+    """
+
+    http_server = ServerSlot("http_server", HTTPServer, "HTTPServerMixin")
+    http_server_options: ClassVar[Mapping[str, Any]] = {}
+    http_server_class: ClassVar[type[HTTPServer]] = HTTPServer
+    http_server_checks: ClassVar[bool] = True
+
+
+class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
+    """A running :class:`~localserver.HTTPSServer` for a ``TestCase`` class: ``cls.https_server``.
+
+    It behaves as :class:`HTTPServerMixin` does, over TLS: clients trust the
+    server through ``self.https_server.ca_bundle`` (or ``client_ssl_context()``).
+    For mutual TLS, set ``https_server_options = {"require_client_cert": True}``
+    and check with :meth:`assertClientCertPresented`.
+
+    Example::
+
+        class SecureTests(HTTPSServerMixin, unittest.TestCase):
+            def test_verified(self):
+                self.https_server.expect_request("/").respond_with_data("ok")
+                response = requests.get(self.https_server.url, verify=self.https_server.ca_bundle)
+                self.assertEqual(response.text, "ok")
+
+    Settings (class attributes, checked when the class is created):
+    ``https_server_options`` (``{"require_client_cert": True}``),
+    ``https_server_class`` and ``https_server_checks``, as for
+    :class:`HTTPServerMixin`.
+    """
+
+    https_server = ServerSlot("https_server", HTTPSServer, "HTTPSServerMixin")
+    https_server_options: ClassVar[Mapping[str, Any]] = {}
+    https_server_class: ClassVar[type[HTTPSServer]] = HTTPSServer
+    https_server_checks: ClassVar[bool] = True
+
+
+class SMTPServerMixin(MailAssertions, ServerMixinBase):
+    """A running :class:`~localserver.SMTPServer` for a ``TestCase`` class: ``cls.smtp_server``.
+
+    The server starts in ``setUpClass`` and stops after the class's tests. Each
+    test starts with an empty outbox (and AUTH and fault logs); fault rules the
+    test added are removed after it, those of ``setUpClass`` stay. SMTP has no
+    after-test checks: assert on the mail with :meth:`assertMailSent` and friends.
+
+    Example::
+
+        class SignupTests(SMTPServerMixin, unittest.TestCase):
+            def test_welcome_mail(self):
+                send_welcome("ada@example.com", smtp=self.smtp_server.addr)
+                self.assertMailSent(to="ada@example.com", subject="Welcome")
+
+    Settings (class attributes, checked when the class is created):
+    ``smtp_server_options``, a dict of the server's arguments
+    (``{"auth": "any", "starttls": True}``); ``smtp_server_class``,
+    :class:`~localserver.SMTPServer` or a subclass.
+    """
+
+    smtp_server = ServerSlot("smtp_server", SMTPServer, "SMTPServerMixin", checks=False)
+    smtp_server_options: ClassVar[Mapping[str, Any]] = {}
+    smtp_server_class: ClassVar[type[SMTPServer]] = SMTPServer
+
+    @classmethod
+    def smtp_server_django_settings(cls) -> dict[str, Any]:
+        """Django settings that send mail to this class's SMTP server.
+
+        Django's test runner switches mail to its in-memory backend; override
+        these settings once the server runs, in ``setUpClass``::
+
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                settings = override_settings(**cls.smtp_server_django_settings())
+                settings.enable()
+                cls.addClassCleanup(settings.disable)
+
+        Returns:
+            For Django 6.1 and later, ``MAILERS`` with a ``"default"`` mailer
+            using Django's SMTP backend with this server's ``host``, ``port``
+            and ``use_ssl`` (for an SMTPS server). For earlier versions, the
+            ``EMAIL_BACKEND``, ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_USE_SSL``,
+            ``EMAIL_USE_TLS``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD`` and
+            ``EMAIL_TIMEOUT`` settings those versions read (no AUTH, no STARTTLS).
+        """
+        server = cls.smtp_server
+        backend = "django.core.mail.backends.smtp.EmailBackend"
+        if _django_version() >= (6, 1):
+            options = {"host": server.host, "port": server.port, "use_ssl": server.smtps}
+            return {
+                "MAILERS": {"default": {"BACKEND": backend, "OPTIONS": {**options, "timeout": 10}}}
+            }
+        return {
+            "EMAIL_BACKEND": backend,
+            "EMAIL_HOST": server.host,
+            "EMAIL_PORT": server.port,
+            "EMAIL_USE_SSL": server.smtps,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_TIMEOUT": 10,
+        }
+
+
+def _django_version() -> tuple[int, ...]:
+    """Django's version, ``(0,)`` when it is not installed."""
+    try:
+        django = importlib.import_module("django")
+    except ImportError:
+        return (0,)
+    return tuple(django.VERSION[:2])
