@@ -158,8 +158,13 @@ class _OneTest(Generic[_S]):
         try:
             self._server._end_test(self._mark, check=_checks_wanted(self._request))
         except ExpectationError as failure:
-            # Our message says it all; the frames inside localserver add nothing.
-            raise failure.with_traceback(None) from failure.__cause__
+            # Our message says it all: the frames inside localserver add nothing, and
+            # a cause that is one of our reports is already in it. A handler's own
+            # exception stays chained, for its traceback.
+            cause = failure.__cause__
+            if isinstance(cause, ExpectationError):
+                cause = None
+            raise failure.with_traceback(None) from cause
 
 
 # -- function scope: a fresh server per test ------------------------------------------

@@ -353,6 +353,24 @@ class TestTeardownChecks:
         assert "GET /once" in reports[1].longreprtext
         assert "UnmatchedRequestError" in reports[1].longreprtext
 
+    def test_every_problem_of_a_test_in_one_error(self, inner: pytest.Pytester) -> None:
+        """An unmatched request and an unused oneshot make one error, each report once."""
+        inner.makepyfile(
+            """
+            import requests
+
+            def test_it(httpserver):
+                httpserver.expect_oneshot_request("/never").respond_with_data("x")
+                requests.get(httpserver.url_for("/other"), timeout=5)
+            """
+        )
+        reprec = inner.inline_run(*OURS)
+        [report] = failed_reports(reprec)
+        text = report.longreprtext
+        assert "2 problems found when the test ended" in text
+        assert "expect_oneshot_request('/never'): used 0 of 1" in text
+        assert text.count("no expectation matched this request") == 1
+
     def test_factory_servers_are_checked(self, inner: pytest.Pytester) -> None:
         """Each server a factory made is checked at teardown too."""
         inner.makepyfile(
