@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import select
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,10 +28,6 @@ USAGE_ERROR = 2
 
 class CLIError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
-
-
-class _Stop(Exception):
-    """Raised in the main thread by SIGINT/SIGTERM."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -85,45 +83,77 @@ class Console:
 
 
 class SignalGate:
-    """Turns SIGINT and SIGTERM into a stop that interrupts a wait, never a print."""
+    """SIGINT and SIGTERM as a stop request that never interrupts anything.
+
+    The handler only sets a flag and writes a byte to a socket pair: it takes no
+    lock and raises nothing, so a signal can arrive at any moment (while output is
+    written, while a lock is held) without harm. The main thread sleeps in
+    :meth:`wait` until that byte arrives.
+    """
 
     def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.waiting = False
+        self.stopping = False
+        self._reader, self._writer = socket.socketpair()
 
     def handler(self, signum: int, frame: FrameType | None) -> None:
-        first = not self.stop.is_set()
-        self.stop.set()
-        if first and self.waiting:
-            raise _Stop
+        self.trip()
+
+    def trip(self) -> None:
+        self.stopping = True
+        try:
+            self._writer.send(b"\0")
+        except OSError:  # the buffer is full: a byte is waiting already
+            pass
+
+    def wait(self) -> None:
+        while not self.stopping:
+            select.select([self._reader], [], [])
+            self._reader.recv(64)
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
 
 
-def follow(journal: Journal, emit: Callable[[Any], None], gate: SignalGate) -> int:
-    """Print each journal entry as it arrives until the gate closes; return the count.
+class Follower(threading.Thread):
+    """Prints each journal entry as it arrives, on a thread of its own.
 
     Entries are taken out of the journal once printed, so a long session does not
     grow in memory.
     """
-    count = 0
-    try:
-        while not gate.stop.is_set():
-            gate.waiting = True
-            try:
-                with journal.changed:
-                    journal.changed.wait_for(lambda: len(journal) > 0 or gate.stop.is_set())
-            except _Stop:
-                pass
-            finally:
-                gate.waiting = False
-            for item in journal.drain():
-                count += 1
-                emit(item)
-    except _Stop:  # raised between two bytecodes of the wait's bookkeeping
-        pass
-    for item in journal.drain():  # whatever arrived during shutdown
-        count += 1
-        emit(item)
-    return count
+
+    def __init__(self, journal: Journal, emit: Callable[[Any], None], gate: SignalGate) -> None:
+        super().__init__(name="localserver-cli-printer", daemon=True)
+        self.journal = journal
+        self.emit = emit
+        self.gate = gate
+        self.count = 0
+        self.error: BaseException | None = None
+        self.done = False
+
+    def run(self) -> None:
+        try:
+            while not self.done:
+                with self.journal.changed:
+                    self.journal.changed.wait_for(lambda: len(self.journal) > 0 or self.done)
+                for item in self.journal.drain():
+                    self.count += 1
+                    self.emit(item)
+        except BaseException as exc:  # e.g. stdout closed: stop the server too
+            self.error = exc
+            self.gate.trip()
+
+    def finish(self) -> int:
+        """Print what is left, stop the thread and return how many entries it printed."""
+        with self.journal.changed:
+            self.done = True
+            self.journal.changed.notify_all()
+        self.join()
+        if self.error is None:
+            for item in self.journal.drain():
+                self.count += 1
+                self.emit(item)
+        return self.count
 
 
 def run_server(
@@ -139,6 +169,7 @@ def run_server(
     gate = SignalGate()
     previous = {sig: signal.signal(sig, gate.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     server = None
+    follower = None
     try:
         if not _is_loopback(args.host):
             console.note(
@@ -152,15 +183,20 @@ def run_server(
             raise CLIError(str(exc)) from None
         describe(server, console)
         console.note("Press Ctrl-C to stop.")
-        count = follow(journal_of(server), lambda item: emit(item, console), gate)
+        follower = Follower(journal_of(server), lambda item: emit(item, console), gate)
+        follower.start()
+        gate.wait()
     finally:
-        gate.stop.set()  # from here on a signal changes nothing: the server is stopping
         try:
             if server is not None:
-                server.stop()
+                server.stop()  # nothing arrives after this
+            count = follower.finish() if follower is not None else 0
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            gate.close()
+    if follower is not None and follower.error is not None:
+        raise follower.error
     word = noun[0] if count == 1 else noun[1]
     console.note(f"stopped: {count} {word} received")
     return 0
@@ -192,4 +228,7 @@ def main(
     except CLIError as exc:
         console.note(f"{parser.prog} {args.command}: error: {exc}")
         return USAGE_ERROR
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): nothing left to say to it.
+        return 0
     return status
