@@ -57,3 +57,11 @@ __all__ = [
     "__version__",
     "without_server_checks",
 ]
+
+# Reports and tracebacks name the public path (localserver.UnmatchedRequestError),
+# not the private module a class happens to live in.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
@@ -27,6 +27,15 @@ from ._wsgi_handler import read_body
 __all__ = ["HTTPServer"]
 
 _DEFAULT_CODE = 204
+
+
+class _TestMark(NamedTuple):
+    """What a test on a shared server started from (see ``_begin_test``)."""
+
+    checkpoint: int
+    settings: tuple[Any, ...]
+
+
 _NO_HANDLER_STATUS = 500
 
 
@@ -221,7 +230,7 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
 
     # -- per-test isolation, shared by the unittest mixins and the pytest module -----
 
-    def _begin_test(self) -> int:
+    def _begin_test(self) -> _TestMark:
         """Start a test on a shared server: forget what earlier tests left behind.
 
         The journal, the log, recorded failures and protocol errors are emptied and
@@ -236,10 +245,16 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         self._reset_checks()
         with self._protocol_lock:
             self._protocol_errors.clear()
-        return self._checkpoint()
+        with self._settings_lock:
+            settings = self._settings_snapshot()
+        return _TestMark(self._checkpoint(), settings)
 
-    def _end_test(self, mark: int, check: bool = True) -> None:
-        """End the test begun at *mark*: run its checks, then remove its expectations.
+    def _end_test(self, mark: _TestMark, check: bool = True) -> None:
+        """End the test begun at *mark*: run its checks, then undo what it set up.
+
+        The expectations the test added are removed, and the default response
+        (``serve_content``, the content attributes, ``no_handler_status_code``)
+        goes back to what it was when the test began.
 
         Args:
             mark: What :meth:`_begin_test` returned.
@@ -251,11 +266,38 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         """
         try:
             if check:
-                self._check_test(mark)
+                self._check_test(mark.checkpoint)
         finally:
             self._cancellation.cancel(renew=True)
-            self._rollback(mark)
+            self._rollback(mark.checkpoint)
             self._reset_checks()
+            with self._settings_lock:
+                self._restore_settings(mark.settings)
+
+    def _settings_snapshot(self) -> tuple[Any, ...]:
+        return (
+            self._content,
+            self._code,
+            self._headers.copy(),
+            self._chunked,
+            self._show_post_vars,
+            self._store_request_data,
+            self._default_installed,
+            self._no_handler_status_code,
+        )
+
+    def _restore_settings(self, settings: tuple[Any, ...]) -> None:
+        (
+            self._content,
+            self._code,
+            headers,
+            self._chunked,
+            self._show_post_vars,
+            self._store_request_data,
+            self._default_installed,
+            self._no_handler_status_code,
+        ) = settings
+        self._headers = headers.copy()
 
     def stop(self) -> None:
         # End pending delays, slow bodies and hangs first, so that joining the

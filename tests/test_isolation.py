@@ -76,6 +76,30 @@ class TestBeginAndEnd:
             assert "call check_assertions() again" not in text
             server._end_test(server._begin_test())  # nothing left over
 
+    def test_end_restores_the_default_response(self) -> None:
+        """A default response set during a test is undone; the one from before comes back."""
+        with HTTPServer() as server:
+            server.serve_content("from setup", code=200)
+            mark = server._begin_test()
+            server.serve_content("from test", code=201, headers={"X-Test": "1"})
+            server.headers["X-More"] = "2"
+            server.no_handler_status_code = 418
+            server._end_test(mark)
+            response = requests.get(server.url, timeout=TIMEOUT)
+            assert (response.status_code, response.text) == (200, "from setup")
+            assert "X-Test" not in response.headers
+            assert "X-More" not in response.headers
+            assert server.no_handler_status_code == 500
+
+    def test_end_restores_no_default_response(self) -> None:
+        """On a server without a default response, a test's serve_content is undone."""
+        with HTTPServer() as server:
+            mark = server._begin_test()
+            server.code = 204
+            server._end_test(mark)
+            assert requests.get(server.url, timeout=TIMEOUT).status_code == 500
+            server._end_test(server._begin_test(), check=False)
+
     def test_end_without_checks_still_rolls_back(self) -> None:
         """check=False skips the checks but still removes the test's expectations."""
         with HTTPServer() as server:
