@@ -89,43 +89,50 @@ def check_chunked(chunked: object) -> Chunked:
     raise TypeError(f"'chunked' must be Chunked.YES, Chunked.NO or Chunked.AUTO (got {chunked!r})")
 
 
-def wants_chunks(chunked: Chunked, headers: Headers) -> bool:
-    if chunked is Chunked.AUTO:
-        return "chunked" in headers.get("Transfer-Encoding", "").lower()
-    return chunked is Chunked.YES
-
-
 def build_content_response(
     request: Request,
     content: str | bytes | tuple[str | bytes, ...],
     code: int,
-    headers: Headers,
+    headers: list[tuple[str, str]],
     chunked: Chunked,
     show_post_vars: bool,
 ) -> Response:
-    """A fresh response for one request; nothing in it is shared with the next."""
-    headers = headers.copy()
+    """A fresh response for one request; nothing in it is shared with the next.
+
+    *headers* is a private copy (name, value pairs) that this function may change.
+    """
     if show_post_vars and request.method == "POST" and request.form:
         fields = {
             key: values[0] if len(values) == 1 else values
             for key, values in request.form.to_dict(flat=False).items()
         }
         content = json.dumps(fields, sort_keys=True)
-        headers["Content-Type"] = "application/json"
+        headers = _without(headers, "content-type")
+        headers.append(("Content-Type", "application/json"))
         chunked = Chunked.NO
     items = [content] if isinstance(content, (str, bytes)) else list(content)
     encoded = [i.encode("utf-8") if isinstance(i, str) else i for i in items]
-    if wants_chunks(chunked, headers):
-        headers.remove("Content-Length")
-        if "chunked" not in headers.get("Transfer-Encoding", "").lower():
-            headers["Transfer-Encoding"] = "chunked"
+    if _wants_chunks(chunked, headers):
+        headers = _without(headers, "content-length")
+        if not any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
+            headers.append(("Transfer-Encoding", "chunked"))
         body: Any = iter([item for item in encoded if item])
     else:
-        headers.remove("Transfer-Encoding")
+        headers = _without(headers, "transfer-encoding")
         body = [b"".join(encoded)]
-        headers["Content-Length"] = str(len(body[0]))
-    if "Content-Type" not in headers:
-        headers["Content-Type"] = "text/plain; charset=utf-8"
+        headers.append(("Content-Length", str(len(body[0]))))
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", "text/plain; charset=utf-8"))
     response = Response(body, status=code, headers=headers)
     response.automatically_set_content_length = False
     return response
+
+
+def _without(headers: list[tuple[str, str]], lowered: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers if k.lower() != lowered]
+
+
+def _wants_chunks(chunked: Chunked, headers: list[tuple[str, str]]) -> bool:
+    if chunked is Chunked.AUTO:
+        return any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers)
+    return chunked is Chunked.YES

@@ -335,7 +335,7 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
             settings = (
                 self._content,
                 self._code,
-                self._headers.copy(),
+                self._headers.to_wsgi_list(),
                 self._chunked,
                 self._show_post_vars,
             )

@@ -8,10 +8,12 @@ body is drained before the next request is read, and bad framing gets a 400.
 
 from __future__ import annotations
 
+import email.utils
 import io
 import logging
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Callable
@@ -291,6 +293,20 @@ class RequestHandler(WSGIRequestHandler):
             self.close_connection = True
 
 
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header value, formatted once per second (formatting costs more)."""
+    global _date_cache
+    now = int(time.time())
+    second, text = _date_cache
+    if second != now:
+        text = email.utils.formatdate(now, usegmt=True)
+        _date_cache = (now, text)
+    return text
+
+
 class _ResponseWriter:
     """start_response/write for one request, choosing the framing of the response."""
 
@@ -384,7 +400,7 @@ class _ResponseWriter:
         if "server" not in keys:
             lines.append(f"Server: {handler.server_version}\r\n")
         if "date" not in keys:
-            lines.append(f"Date: {handler.date_time_string()}\r\n")
+            lines.append(f"Date: {_http_date()}\r\n")
         lines.extend(f"{k}: {v}\r\n" for k, v in headers)
         lines.append("\r\n")
         return "".join(lines).encode("latin-1")
