@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from localserver import HTTPServer
 
@@ -81,3 +82,18 @@ def ipv6_available() -> bool:
     except OSError:
         return False
     return True
+
+
+@pytest.fixture
+def bare_server() -> Iterator[HTTPServer]:
+    """A running HTTPServer with nothing configured, stopped after the test."""
+    with HTTPServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def client() -> Iterator[requests.Session]:
+    """A requests session that ignores proxy settings (loopback must stay direct)."""
+    with requests.Session() as session:
+        session.trust_env = False
+        yield session

@@ -19,20 +19,12 @@ from localserver import (
     UnmetExpectationError,
 )
 
-TIMEOUT = 5
+from .conftest import TIMEOUT
 
 
 @pytest.fixture
-def server():
-    with HTTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def client():
-    with requests.Session() as session:
-        session.trust_env = False
-        yield session
+def server(bare_server: HTTPServer) -> HTTPServer:
+    return bare_server
 
 
 def later(server, path, go):

@@ -18,20 +18,12 @@ from localserver import (
     UnmatchedRequestError,
 )
 
-TIMEOUT = 5
+from .conftest import TIMEOUT
 
 
 @pytest.fixture
-def server():
-    with HTTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def client():
-    with requests.Session() as session:
-        session.trust_env = False
-        yield session
+def server(bare_server: HTTPServer) -> HTTPServer:
+    return bare_server
 
 
 def get(client, server, path, **kwargs):

@@ -5,25 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 from werkzeug.datastructures import MultiDict
 
 from localserver import HTTPServer, RequestMatcher
 
-TIMEOUT = 5
+from .conftest import TIMEOUT
 
 
 @pytest.fixture
-def server():
-    with HTTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def client():
-    with requests.Session() as session:
-        session.trust_env = False  # a proxy in the environment must not reroute loopback
-        yield session
+def server(bare_server: HTTPServer) -> HTTPServer:
+    return bare_server
 
 
 def call(client, server, method, path, **kwargs):

@@ -6,27 +6,20 @@ import socket
 import ssl
 
 import pytest
-import requests
 
 from localserver import HTTPServer, RequestCountError, UnmatchedRequestError
 from localserver._report import Situation, bypasses_proxy, nothing_arrived, proxy_hints
 
-TIMEOUT = 5
+from .conftest import TIMEOUT
+
+
+@pytest.fixture
+def server(bare_server: HTTPServer) -> HTTPServer:
+    return bare_server
+
+
 # How a TLS client sees a plain server hang up on its handshake.
 _HANG_UP = (ssl.SSLError, ConnectionResetError)
-
-
-@pytest.fixture
-def server():
-    with HTTPServer() as server:
-        yield server
-
-
-@pytest.fixture
-def client():
-    with requests.Session() as session:
-        session.trust_env = False
-        yield session
 
 
 def unmatched_text(server):
