@@ -123,9 +123,22 @@ def build_content_response(
         headers.append(("Content-Length", str(len(body[0]))))
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "text/plain; charset=utf-8"))
-    response = Response(body, status=code, headers=headers)
+    response = _ContentResponse(body, status=code, headers=headers)
     response.automatically_set_content_length = False
     return response
+
+
+class _ContentResponse(Response):
+    """A response whose headers are final as built: served without werkzeug's fixups.
+
+    ``build_content_response`` already sets the framing headers, so the general
+    ``Response.__call__`` (header rewriting, closing wrappers) is work for nothing
+    on the hottest path of the server.
+    """
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        start_response(self.status, self.headers.to_wsgi_list())
+        return self.response
 
 
 def _without(headers: list[tuple[str, str]], lowered: str) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 
+from ._environ import build_environ
 from ._request_head import HeadError, parse_header_block, parse_request_line
 from ._version import __version__
 
@@ -253,7 +254,18 @@ class RequestHandler(WSGIRequestHandler):
         return stream
 
     def run_wsgi(self) -> None:
-        self.environ = environ = self.make_environ()
+        self.environ = environ = build_environ(
+            method=self.command,
+            target=self.path,
+            version=self.request_version,
+            headers=self.headers,  # type: ignore[arg-type]
+            rfile=self.rfile,
+            connection=self.connection,
+            client_address=self.client_address,
+            server_address=self.server.server_address,
+            secure=self.server.ssl_context is not None,
+            server_software=self.server_version,
+        )
         environ["localserver.connection_id"] = self.conn_id
         environ["localserver.worker"] = threading.current_thread().name
         environ["localserver.stopped"] = self.server._stopped
