@@ -42,19 +42,17 @@ def build_environ(
     Headers whose names contain ``_`` are dropped, as werkzeug does, so that
     ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``. A chunked request body
     is wrapped in werkzeug's ``DechunkedInput``; an absolute-form target sets
-    ``HTTP_HOST`` (RFC 9112 section 3.2.2).
+    ``HTTP_HOST`` (RFC 9112 section 3.2.2). Unlike werkzeug's server, a path that
+    starts with ``//`` is kept as sent: a test server records what clients send.
     """
-    if "://" in target or target.startswith("//"):
-        url = urlsplit(target)
-        if url.scheme and url.netloc:
-            path, query, host = url.path, url.query, url.netloc
-        elif not url.scheme and url.netloc:  # "//a/b" is a path, not a host
-            path, query, host = f"/{url.netloc}{url.path}", url.query, None
-        else:
-            path, query, host = url.path, url.query, None
-    else:
+    host = None
+    if target.startswith("/"):  # origin-form, "//a/b" included: a path as sent
         path, _, query = target.partition("?")
-        host = None
+    elif "://" in target:  # absolute-form, as sent to a proxy
+        url = urlsplit(target)
+        path, query, host = url.path or "/", url.query, url.netloc or None
+    else:  # asterisk-form ("OPTIONS *") and authority-form ("CONNECT host:port")
+        path, query = target, ""
     if isinstance(client_address, tuple) and client_address:
         remote_addr, remote_port = client_address[0], client_address[1]
     else:
