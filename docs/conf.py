@@ -8,9 +8,11 @@ library and to third-party types are listed below as known to stay unresolved.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -107,16 +109,32 @@ def _public_bases(app: Any, name: str, obj: Any, options: Any, bases: list[Any])
     bases[:] = [base for base in dict.fromkeys(public) if base is not object]
 
 
+def _plugin_fixtures() -> dict[str, str]:
+    """The pytest module's public fixtures and their docstrings.
+
+    Read from the source, not imported, so that building the docs needs no pytest.
+    """
+    path = Path(__file__).resolve().parent.parent / "localserver" / "pytest_plugin.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    public: list[str] = []
+    docs: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            public = list(ast.literal_eval(node.value))
+        elif isinstance(node, ast.FunctionDef):
+            docs[node.name] = ast.get_docstring(node) or ""
+    return {name: docs[name] for name in public}
+
+
 class PytestFixtures(SphinxDirective):
     """``.. localserver-fixtures::``: one ``fixture`` entry per fixture of the
     pytest module, its text taken from the fixture's docstring."""
 
     def run(self) -> list[nodes.Node]:
-        from localserver import pytest_plugin
-
         lines: list[str] = []
-        for name in pytest_plugin.__all__:
-            doc = inspect.cleandoc(getattr(pytest_plugin, name).__doc__ or "")
+        for name, doc in _plugin_fixtures().items():
             lines += [f".. fixture:: {name}", ""]
             lines += [f"   {line}" if line else "" for line in doc.splitlines()]
             lines.append("")
