@@ -245,7 +245,8 @@ class Checks:
             timeout: Seconds to wait at most.
 
         Yields:
-            A :class:`Waiting` whose ``result`` and ``elapsed_time`` are set on exit.
+            An object whose ``result`` (bool) and ``elapsed_time`` (seconds) are
+            set on exit.
 
         Raises:
             UnmetExpectationError: On timeout, with *raise_assertions*.

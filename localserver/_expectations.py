@@ -168,7 +168,7 @@ class Expectation:
 
     @property
     def remaining(self) -> int | None:
-        """Requests this expectation will still answer (None: unlimited)."""
+        """How many more requests this expectation answers (``None`` when unlimited)."""
         return None if self.times is None else self.times - self.call_count
 
     def _next_responder(self) -> Responder | None:

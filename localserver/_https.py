@@ -68,7 +68,8 @@ class HTTPSServer(HTTPServer):
 
         with HTTPSServer() as server:
             server.serve_content("hello")
-            requests.get(server.url, verify=server.ca_bundle)
+            response = requests.get(server.url, verify=server.ca_bundle, timeout=5)
+            assert response.text == "hello"
     """
 
     scheme = "https"
@@ -149,7 +150,7 @@ class HTTPSServer(HTTPServer):
 
     @property
     def certificate(self) -> str:
-        """The file to trust (pytest-localserver's name): :attr:`ca_bundle`.
+        """The file a client trusts, under pytest-localserver's name; the same as :attr:`ca_bundle`.
 
         With ``cert_file=``, that file, as pytest-localserver does.
         """
@@ -177,14 +178,14 @@ class HTTPSServer(HTTPServer):
         Example::
 
             cert = server.issue_client_cert("alice")
-            requests.get(server.url, verify=server.ca_bundle, cert=cert.pem_file)
+            requests.get(server.url, verify=server.ca_bundle, cert=cert.pem_file, timeout=5)
             assert server.requests[0].client_cert_subject == cert.subject
         """
         return self.authority.issue_client_cert(name)
 
     @property
     def client_certs(self) -> str:
-        """The client-certificate mode: ``"none"``, ``"optional"`` or ``"required"``."""
+        """The client-certificate mode, ``"none"``, ``"optional"`` or ``"required"``."""
         return self._client_certs
 
     @property

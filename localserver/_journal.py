@@ -39,7 +39,7 @@ class RecordedRequest(Request):
 
     @property
     def connection_id(self) -> int:
-        """Which connection the request came on: equal ids mean a reused connection."""
+        """The connection the request came on; equal ids mean a reused connection."""
         return int(self.environ.get("localserver.connection_id", 0))
 
     @property

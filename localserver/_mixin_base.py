@@ -353,13 +353,16 @@ def without_server_checks(*servers: Any) -> Any:
     still removed afterwards; only the checks (unmatched requests, handler
     errors, unused expectations) are not run.
 
-    Use it bare to skip the checks of every server, or name the servers::
+    Use it bare to skip the checks of every server of the class, or name the
+    servers whose checks to skip: ``@without_server_checks("https_server")``.
 
-        @without_server_checks
-        def test_a(self): ...
+    Example::
 
-        @without_server_checks("https_server")
-        def test_b(self): ...
+        class ProbeTests(HTTPServerMixin, unittest.TestCase):
+            @without_server_checks
+            def test_unknown_path(self):
+                status = status_of(self.http_server.url_for("/nowhere"))
+                self.assertEqual(status, 500)
 
     Raises:
         ValueError: A name is not a server attribute of the mixins.

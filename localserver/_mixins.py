@@ -40,12 +40,19 @@ class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
                 self.assertEqual(fetch_items(self.http_server.url), [])
                 self.assertRequestReceived("/v1/items", method="GET")
 
-    Settings (class attributes, checked when the class is created):
-    ``http_server_options``, a dict of the server's arguments (``{"host": "::1"}``);
-    ``http_server_class``, :class:`~localserver.HTTPServer` or a subclass;
-    ``http_server_checks``, ``False`` to skip the after-test checks (also
-    settable on ``self`` during a test, or per test with
-    :func:`~localserver.without_server_checks`).
+    Attributes:
+        http_server: The class's running :class:`~localserver.HTTPServer`
+            (``self.http_server`` in a test; ``cls.http_server`` in
+            ``setUpClass`` once ``super().setUpClass()`` has run).
+        http_server_options: Setting: a dict of arguments for the server's
+            constructor, e.g. ``{"host": "::1"}``. Default ``{}``.
+        http_server_class: Setting: the server class to run,
+            :class:`~localserver.HTTPServer` (the default) or a subclass.
+        http_server_checks: Setting: ``False`` skips the checks after each test
+            (also settable on ``self`` during one test, or per test with
+            :func:`~localserver.without_server_checks`). Default ``True``.
+
+    Settings are checked when the class is created.
     """
 
     http_server = ServerSlot("http_server", HTTPServer, "HTTPServerMixin")
@@ -67,13 +74,21 @@ class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
         class SecureTests(HTTPSServerMixin, unittest.TestCase):
             def test_verified(self):
                 self.https_server.expect_request("/").respond_with_data("ok")
-                response = requests.get(self.https_server.url, verify=self.https_server.ca_bundle)
+                response = requests.get(
+                    self.https_server.url, verify=self.https_server.ca_bundle, timeout=5
+                )
                 self.assertEqual(response.text, "ok")
 
-    Settings (class attributes, checked when the class is created):
-    ``https_server_options`` (``{"require_client_cert": True}``),
-    ``https_server_class`` and ``https_server_checks``, as for
-    :class:`HTTPServerMixin`.
+    Attributes:
+        https_server: The class's running :class:`~localserver.HTTPSServer`.
+        https_server_options: Setting: a dict of arguments for the server's
+            constructor, e.g. ``{"require_client_cert": True}``. Default ``{}``.
+        https_server_class: Setting: the server class to run,
+            :class:`~localserver.HTTPSServer` (the default) or a subclass.
+        https_server_checks: Setting: ``False`` skips the checks after each
+            test, as ``http_server_checks`` does. Default ``True``.
+
+    Settings are checked when the class is created.
     """
 
     https_server = ServerSlot("https_server", HTTPSServer, "HTTPSServerMixin")
@@ -97,10 +112,14 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
                 send_welcome("ada@example.com", smtp=self.smtp_server.addr)
                 self.assertMailSent(to="ada@example.com", subject="Welcome")
 
-    Settings (class attributes, checked when the class is created):
-    ``smtp_server_options``, a dict of the server's arguments
-    (``{"auth": "any", "starttls": True}``); ``smtp_server_class``,
-    :class:`~localserver.SMTPServer` or a subclass.
+    Attributes:
+        smtp_server: The class's running :class:`~localserver.SMTPServer`.
+        smtp_server_options: Setting: a dict of arguments for the server's
+            constructor, e.g. ``{"auth": "any", "starttls": True}``. Default ``{}``.
+        smtp_server_class: Setting: the server class to run,
+            :class:`~localserver.SMTPServer` (the default) or a subclass.
+
+    Settings are checked when the class is created.
     """
 
     smtp_server = ServerSlot("smtp_server", SMTPServer, "SMTPServerMixin", checks=False)
@@ -115,11 +134,11 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
         these settings once the server runs, in ``setUpClass``::
 
             @classmethod
-            def setUpClass(cls):
+            def setUpClass(cls) -> None:
                 super().setUpClass()
-                settings = override_settings(**cls.smtp_server_django_settings())
-                settings.enable()
-                cls.addClassCleanup(settings.disable)
+                overrides = override_settings(**cls.smtp_server_django_settings())
+                overrides.enable()
+                cls.addClassCleanup(overrides.disable)
 
         Returns:
             For Django 6.1 and later, ``MAILERS`` with a ``"default"`` mailer

@@ -82,6 +82,16 @@ class SMTPServer(ServerEngine):
             with ``554``; ``"accept"`` keeps it byte for byte. Either way only
             ``<CRLF>.<CRLF>`` ends the data.
 
+    Attributes:
+        outbox: The mails accepted, in order of arrival: a list of
+            :class:`ReceivedMail`, safe to read while mail arrives.
+            ``outbox.wait_for(count, timeout)`` waits for mail sent from other
+            threads or processes.
+        auth_attempts: Every AUTH attempt, as ``(mechanism, user, success,
+            connection_id)``.
+        faults: The fault rules: ``faults.add(stage, reply, ...)`` and its
+            presets; what fired is in ``faults.injected``.
+
     Example::
 
         with SMTPServer() as server:
@@ -228,7 +238,7 @@ class SMTPServer(ServerEngine):
     # -- mail ----------------------------------------------------------------------------
 
     def wait_for(self, count: int = 1, timeout: float | None = 5.0) -> list[ReceivedMail]:
-        """Wait until at least *count* mails are in the outbox; see :meth:`Outbox.wait_for`."""
+        """Wait until at least *count* mails are in the outbox; see ``outbox.wait_for()``."""
         return self.outbox.wait_for(count, timeout)
 
     def clear(self) -> None:

@@ -1,6 +1,6 @@
 """TLS material made at run time: one test CA per process, server and client certificates.
 
-Nothing here ships a key: :func:`default_authority` makes a trustme CA (ECDSA) the
+Nothing here ships a key: ``default_authority()`` makes a trustme CA (ECDSA) the
 first time it is asked for, with a server certificate for ``localhost``,
 ``127.0.0.1`` and ``::1``. The files clients need (the CA bundle, client
 certificates and keys) live in a private temporary directory, readable by the
@@ -150,9 +150,9 @@ def subject_of_pem(pem: str | bytes) -> str:
 class TestAuthority:
     """A certificate authority for tests, and the server certificate it signed.
 
-    Creating one costs a few milliseconds (ECDSA keys); most code uses the
-    process-wide :func:`default_authority`. Make your own to get a CA that the
-    default one's clients do not trust.
+    Creating one costs a few milliseconds (ECDSA keys), so every server made
+    without ``authority=`` shares one per process. Make your own to get a CA
+    that the shared one's clients do not trust.
 
     Args:
         server_names: Host names and IP addresses the server certificate is

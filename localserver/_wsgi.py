@@ -148,7 +148,8 @@ class WSGIServer(WSGIEngine):
     Example::
 
         with WSGIServer(my_app) as server:
-            requests.get(server.url + "/health")
+            response = requests.get(server.url_for("/health"), timeout=5)
+            assert response.status_code == 200
     """
 
     def __init__(

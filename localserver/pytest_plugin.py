@@ -218,8 +218,9 @@ def httpserver_shared(
 ) -> Iterator[HTTPServer]:
     """The session's HTTP server, its requests emptied for this test, checked after it.
 
-    Expectations added by the test are removed after it; the default response
-    set with ``serve_content`` stays for the next tests.
+    What the test sets up is undone after it: its expectations are removed, and
+    the default response (``serve_content``, the content attributes,
+    ``no_handler_status_code``) goes back to what it was before the test.
     """
     with _OneTest(_localserver_http_session, request) as server:
         yield server

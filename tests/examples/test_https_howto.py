@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ssl
+import urllib.error
 import urllib.request
 
 import httpx
 import pytest
 import requests
 
-from localserver import HTTPSServer
+from localserver import HTTPSServer, TestAuthority
 
 
 def test_verify_with_requests() -> None:
@@ -76,3 +77,15 @@ def test_plain_http_to_the_https_port() -> None:
         assert response.status_code == 400
         assert "This port speaks TLS" in response.text
         assert "sent plain HTTP to this HTTPS server" in server.protocol_errors[0]
+
+
+def test_a_server_nobody_trusts() -> None:
+    stranger = TestAuthority()
+    with HTTPSServer() as usual, HTTPSServer(authority=stranger) as server:
+        server.serve_content("who am I?")
+
+        with pytest.raises(urllib.error.URLError) as refused:
+            urllib.request.urlopen(server.url, context=usual.client_ssl_context(), timeout=5)
+
+        assert isinstance(refused.value.reason, ssl.SSLCertVerificationError)
+        assert server.requests == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import smtplib
+
 import requests
 
-from localserver import Chunked, HTTPServer, WSGIServer
+from localserver import Chunked, HTTPServer, HTTPSServer, SMTPServer, WSGIServer
 
 
 def test_serve_content() -> None:
@@ -47,3 +49,34 @@ def test_chunked() -> None:
 
         assert response.headers["Transfer-Encoding"] == "chunked"
         assert response.text == "first second"
+
+
+def test_https() -> None:
+    with HTTPSServer() as server:
+        server.serve_content("secret")
+
+        response = requests.get(server.url, verify=server.ca_bundle, timeout=5)
+
+        assert response.text == "secret"
+
+
+def test_smtp() -> None:
+    with SMTPServer() as server:
+        with smtplib.SMTP(*server.addr, local_hostname="localhost", timeout=5) as client:
+            client.sendmail(
+                "shop@example.com", ["ada@example.com"], b"Subject: Hi\r\n\r\nHello\r\n"
+            )
+
+        (mail,) = server.outbox
+        assert mail["Subject"] == "Hi"
+        assert mail.rcpt_tos == ["ada@example.com"]
+
+
+def test_start_and_stop_by_hand() -> None:
+    server = HTTPServer().start()
+    try:
+        server.serve_content("ok")
+        assert requests.get(server.url, timeout=5).text == "ok"
+    finally:
+        server.stop()
+    assert not server.running

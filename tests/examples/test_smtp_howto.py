@@ -98,3 +98,19 @@ def test_reject_one_recipient() -> None:
 
         assert refused == {"gone@example.com": (550, b"5.1.1 Mailbox unavailable")}
         assert server.outbox[0].rcpt_tos == ["zoe@example.com"]
+
+
+def test_fault_rules() -> None:
+    with SMTPServer() as server:
+        server.faults.add("rcpt", 550, match="gone@")  # refuse a recipient
+        server.faults.add("mail", 451, times=1)  # fail once, then succeed
+        server.faults.add("data", delay=2.0)  # a slow server
+        server.faults.add("data_end", disconnect=True)  # hang up after the data
+        server.faults.add("greeting", "554 5.3.2 No service")  # refuse the connection
+
+        assert [rule.stage for rule in server.faults.rules] == [
+            "rcpt", "mail", "data", "data_end", "greeting",
+        ]  # fmt: skip
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            server.client()
+        assert refused.value.smtp_code == 554

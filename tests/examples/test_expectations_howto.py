@@ -1,4 +1,4 @@
-"""The examples of docs/expectations.rst: they run, so the page never lies."""
+"""The expectations how-to's examples: each is included into docs/expectations.rst."""
 
 from __future__ import annotations
 
