@@ -29,6 +29,7 @@ _log = logging.getLogger("localserver")
 # Errors a rude or vanished client causes; they end one connection, never the server.
 CLIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
+    BlockingIOError,  # a kernel-side send timeout (SO_SNDTIMEO) on a silent client
     TimeoutError,
     socket.timeout,
     ssl.SSLError,

@@ -183,3 +183,73 @@ class TestRudeClients:
         assert client.read_all() == b""
         assert server._protocol_errors[0][0] == "tls-to-plain"
         _still_serving(server)
+
+
+class TestIdleTimeout:
+    """connection_timeout ends connections whose client went quiet (no wall-clock asserts)."""
+
+    def test_silent_connection_is_closed(self, raw: type[RawClient]) -> None:
+        """A client that never sends a byte is disconnected after the timeout."""
+        with HTTPServer(connection_timeout=0.2) as server:
+            server.serve_content("ok")
+            client = raw(server.server_address)
+            assert client.read_all() == b""  # closed by the server, before TIMEOUT
+            _still_serving(server)
+
+    def test_idle_keep_alive_connection_is_closed(self, raw: type[RawClient]) -> None:
+        """After a response, an idle kept-alive connection is closed after the timeout."""
+        with HTTPServer(connection_timeout=0.2) as server:
+            server.serve_content("ok")
+            client = raw(server.server_address)
+            client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert client.read_all().endswith(b"\r\n\r\nok")
+
+    def test_body_that_stops_arriving(self, raw: type[RawClient]) -> None:
+        """A body that stops halfway ends the connection; nothing is recorded or raised."""
+        server = HTTPServer(connection_timeout=0.2).start()
+        server.serve_content("ok")
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf")
+        data = client.read_all()
+        assert data == b"" or _status(data) == 400
+        assert server.requests == []
+        _still_serving(server)
+        server.stop()  # no ServerThreadError: a quiet client is not a server failure
+
+    def test_client_that_stops_reading(self, raw: type[RawClient]) -> None:
+        """A client that never reads a large response does not keep its thread forever."""
+        server = HTTPServer(connection_timeout=0.2).start()
+        server.serve_content(b"x" * 50_000_000)
+        client = raw(server.server_address)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200 OK" in client.read_response_head()
+        assert server.requests[0].path == "/"
+        server.serve_content("ok")
+        _still_serving(server)
+        client.close()
+        server.stop()
+
+
+class TestSetIdleTimeout:
+    def test_read_on_a_silent_peer_ends_like_eof(self) -> None:
+        """A buffered read from a silent peer returns no data once the timeout runs out."""
+        from localserver._wsgi_handler import set_idle_timeout
+
+        left, right = socket.socketpair()
+        with left, right:
+            set_idle_timeout(left, 0.05)
+            with left.makefile("rb") as reader:
+                assert not reader.read(1)
+            assert left.gettimeout() in (None, 0.05)
+
+    def test_none_means_wait_forever(self) -> None:
+        """timeout=None leaves the socket blocking without a timeout."""
+        from localserver._wsgi_handler import set_idle_timeout
+
+        left, right = socket.socketpair()
+        with left, right:
+            set_idle_timeout(left, None)
+            assert left.gettimeout() is None
+            right.sendall(b"x")
+            assert left.recv(1) == b"x"
