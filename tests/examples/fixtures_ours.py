@@ -59,7 +59,7 @@ def test_probing_without_checks(httpserver):
 
 
 def test_mail(smtpserver):
-    with smtplib.SMTP(*smtpserver.addr, timeout=5) as client:
+    with smtplib.SMTP(*smtpserver.addr, local_hostname="localhost", timeout=5) as client:
         client.send_message(make_mail("Welcome"))
 
     (mail,) = smtpserver.outbox
@@ -70,7 +70,7 @@ def test_mail(smtpserver):
 def test_mail_with_starttls_and_auth(make_smtpserver):
     server = make_smtpserver(auth={"app": "s3cret"}, starttls=True, auth_require_tls=True)
 
-    with smtplib.SMTP(*server.addr, timeout=5) as client:
+    with smtplib.SMTP(*server.addr, local_hostname="localhost", timeout=5) as client:
         client.starttls(context=server.client_ssl_context())
         client.login("app", "s3cret")
         client.send_message(make_mail("Invoice"))
