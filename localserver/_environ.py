@@ -12,8 +12,6 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from werkzeug.serving import DechunkedInput
-
 from ._request_head import RequestHeaders
 
 __all__ = ["build_environ"]
@@ -40,8 +38,8 @@ def build_environ(
     """Build the environ for a request whose head has been parsed.
 
     Headers whose names contain ``_`` are dropped, as werkzeug does, so that
-    ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``. A chunked request body
-    is wrapped in werkzeug's ``DechunkedInput``; an absolute-form target sets
+    ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``. The body stream is
+    installed later (``_request_body.body_stream_for``). An absolute-form target sets
     ``HTTP_HOST`` (RFC 9112 section 3.2.2). Unlike werkzeug's server, a path that
     starts with ``//`` is kept as sent: a test server records what clients send.
     """
@@ -83,15 +81,12 @@ def build_environ(
         if "_" in name:
             continue
         key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
-            if key in environ:
+        if key != "CONTENT_TYPE":
+            if key != "CONTENT_LENGTH":
+                key = "HTTP_" + key
+            if key in environ:  # repeated: one comma-separated value (RFC 9110 5.3)
                 value = f"{environ[key]},{value}"
         environ[key] = value
-    codings = environ.get("HTTP_TRANSFER_ENCODING", "").lower().split(",")
-    if "chunked" in (coding.strip() for coding in codings):
-        environ["wsgi.input_terminated"] = True
-        environ["wsgi.input"] = DechunkedInput(rfile)
     if host is not None:
         environ["HTTP_HOST"] = host
     if secure:

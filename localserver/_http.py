@@ -21,8 +21,8 @@ from ._content import (
 from ._expect_api import ExpectationStyle
 from ._journal import Journal, RecordedRequest, record_request
 from ._report import Situation
+from ._request_body import read_body
 from ._wsgi import WSGIApp, WSGIEngine
-from ._wsgi_handler import read_body
 
 __all__ = ["HTTPServer"]
 

@@ -82,7 +82,11 @@ def record_request(environ: dict[str, Any], body: bytes, stored: bool = True) ->
     copy["localserver.body_stored"] = stored
     copy.pop("werkzeug.socket", None)
     copy.pop("localserver.stopped", None)
-    return RecordedRequest(copy)
+    request = RecordedRequest(copy)
+    # Cached now, so that parsing ``form`` or ``files`` later (by a matcher, a
+    # report or the test) leaves ``get_data()`` intact; it shares the bytes.
+    request.get_data()
+    return request
 
 
 class Journal(list):  # type: ignore[type-arg]

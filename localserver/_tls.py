@@ -13,6 +13,7 @@ thread with a timeout, telling a plain-text client apart from a TLS one.
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import os
 import shutil
 import socket
@@ -120,6 +121,11 @@ class _PrivateDirectory:
         self._counter = 0
         self._lock = threading.Lock()
         atexit.register(_remove_directory, self.path, os.getpid())
+        # Worker processes of multiprocessing (nose2's mp plugin, Pool) end with
+        # os._exit(), which skips atexit; multiprocessing runs its finalizers first.
+        multiprocessing.util.Finalize(
+            None, _remove_directory, args=(self.path, os.getpid()), exitpriority=10
+        )
 
     def write(self, stem: str, data: bytes) -> str:
         with self._lock:

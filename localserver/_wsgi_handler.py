@@ -9,7 +9,6 @@ body is drained before the next request is read, and bad framing gets a 400.
 from __future__ import annotations
 
 import email.utils
-import io
 import logging
 import socket
 import ssl
@@ -25,13 +24,14 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 
 from ._environ import build_environ
+from ._request_body import BadRequestBody, body_stream_for
 from ._request_head import HeadError, parse_header_block, parse_request_line
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._wsgi import WSGIEngine
 
-__all__ = ["RequestHandler", "HEADER_BLOCK_LIMIT", "BadRequestBody", "read_body"]
+__all__ = ["HEADER_BLOCK_LIMIT", "RequestHandler", "set_idle_timeout"]
 
 _log = logging.getLogger("localserver.http")
 
@@ -66,86 +66,6 @@ def set_idle_timeout(sock: socket.socket, timeout: float | None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
 
 
-class BodyStream(io.RawIOBase):
-    """``wsgi.input`` for a body of known length: never reads past it.
-
-    ``read()`` without a size makes one allocation of the remaining size, so a
-    100 MB body costs 100 MB, not twice that. A client that sends less than it
-    announced raises werkzeug's ``ClientDisconnected`` (a 400).
-    """
-
-    def __init__(self, rfile: Any, length: int) -> None:
-        super().__init__()
-        self._rfile = rfile
-        self.remaining = length
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.remaining <= 0:
-            return b""
-        if size is None or size < 0 or size > self.remaining:
-            size = self.remaining
-        # None: the idle timeout ran out (see set_idle_timeout).
-        data: bytes = self._rfile.read(size) or b""
-        self.remaining -= len(data)
-        if len(data) < size:
-            self.remaining = 0
-            raise ClientDisconnected("the client sent less than its Content-Length announced")
-        return data
-
-    def readall(self) -> bytes:
-        return self.read()
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readline(self, size: int | None = -1) -> bytes:
-        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
-        if limit <= 0:
-            return b""
-        data: bytes = self._rfile.readline(limit) or b""
-        self.remaining -= len(data)
-        if not data:
-            self.remaining = 0
-            raise ClientDisconnected("the client sent less than its Content-Length announced")
-        return data
-
-
-class BadRequestBody(Exception):
-    """The request body cannot be read; answer 400 and close the connection."""
-
-
-_BadRequest = BadRequestBody
-
-
-def read_body(environ: dict[str, Any], keep: bool = True) -> bytes:
-    """Read the whole request body; with ``keep=False`` discard it as it arrives.
-
-    Raises:
-        BadRequestBody: Invalid chunked framing, or the client sent less than it
-            announced.
-    """
-    stream = environ["wsgi.input"]
-    try:
-        if keep:
-            if isinstance(stream, BodyStream):
-                return stream.read()
-            return b"".join(iter(lambda: stream.read(_DRAIN_CHUNK), b""))
-        while stream.read(_DRAIN_CHUNK):
-            pass
-        return b""
-    except ClientDisconnected as exc:
-        raise BadRequestBody("the request body is shorter than its Content-Length") from exc
-    except (ConnectionError, socket.timeout):
-        raise
-    except (OSError, ValueError) as exc:
-        raise BadRequestBody(f"invalid chunked request body: {exc}") from exc
-
-
 class RequestHandler(WSGIRequestHandler):
     """Serve HTTP/1.1 requests on one connection, keeping it alive when possible."""
 
@@ -162,6 +82,10 @@ class RequestHandler(WSGIRequestHandler):
     @property
     def server_version(self) -> str:  # type: ignore[override]
         return f"localserver/{__version__}"
+
+    def version_string(self) -> str:
+        # Error replies name the server as normal replies do (no Python version).
+        return self.server_version
 
     def setup(self) -> None:
         super().setup()
@@ -265,48 +189,39 @@ class RequestHandler(WSGIRequestHandler):
 
     # -- one request ------------------------------------------------------------------
 
-    def _body_stream(self, environ: dict[str, Any]) -> Any:
-        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's DechunkedInput
-            self.close_connection = self.close_connection or "CONTENT_LENGTH" in environ
-            return environ["wsgi.input"]
-        raw = environ.get("CONTENT_LENGTH", "")
-        if raw:
-            if not raw.strip().isdigit():
-                raise _BadRequest(f"invalid Content-Length {raw!r}")
-            length = int(raw)
-        else:
-            length = 0
-        stream = BodyStream(self.rfile, length)
-        environ["wsgi.input"] = stream
-        environ["wsgi.input_terminated"] = True
-        return stream
-
     def run_wsgi(self) -> None:
-        self.environ = environ = build_environ(
-            method=self.command,
-            target=self.path,
-            version=self.request_version,
-            headers=self.headers,  # type: ignore[arg-type]
-            rfile=self.rfile,
-            connection=self.connection,
-            client_address=self.client_address,
-            server_address=self.server.server_address,
-            secure=self.server.ssl_context is not None,
-            server_software=self.server_version,
-        )
+        try:
+            environ = build_environ(
+                method=self.command,
+                target=self.path,
+                version=self.request_version,
+                headers=self.headers,  # type: ignore[arg-type]
+                rfile=self.rfile,
+                connection=self.connection,
+                client_address=self.client_address,
+                server_address=self.server.server_address,
+                secure=self.server.ssl_context is not None,
+                server_software=self.server_version,
+            )
+        except ValueError as exc:  # e.g. an absolute URL with a broken IPv6 host
+            self.send_error(400, "Bad Request", f"invalid request target: {exc}")
+            self.close_connection = True
+            return
+        self.environ = environ
         environ["localserver.connection_id"] = self.conn_id
         environ["localserver.worker"] = threading.current_thread().name
         environ["localserver.stopped"] = self.server._stopped
         try:
-            body = self._body_stream(environ)
-        except _BadRequest as exc:
+            body, close = body_stream_for(environ, self.rfile)
+        except BadRequestBody as exc:
             self.send_error(400, "Bad Request", str(exc))
             self.close_connection = True
             return
+        self.close_connection = self.close_connection or close
         writer = _ResponseWriter(self, environ)
         try:
             writer.run(self.server.app)
-        except (_BadRequest, ClientDisconnected) as exc:
+        except (BadRequestBody, ClientDisconnected) as exc:
             self.close_connection = True
             if not writer.headers_sent:
                 self.send_error(400, "Bad Request", str(exc))

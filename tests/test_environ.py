@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from werkzeug.serving import DechunkedInput
 from werkzeug.wrappers import Request
 
 from localserver._environ import build_environ
@@ -71,16 +70,10 @@ class TestHeaders:
         environ = environ_for("/", b"X_Forwarded_For: evil\r\n\r\n")
         assert "HTTP_X_FORWARDED_FOR" not in environ
 
-    def test_chunked_body_is_dechunked(self) -> None:
-        """Transfer-Encoding: chunked wraps the input and marks it terminated."""
-        environ = environ_for("/", b"Transfer-Encoding: gzip, Chunked\r\n\r\n")
-        assert isinstance(environ["wsgi.input"], DechunkedInput)
-        assert environ["wsgi.input_terminated"] is True
-
-    def test_chunked_must_be_a_whole_coding(self) -> None:
-        """A coding that merely contains the word is not chunked."""
-        environ = environ_for("/", b"Transfer-Encoding: notchunked\r\n\r\n")
-        assert "wsgi.input_terminated" not in environ
+    def test_repeated_content_length_is_kept_for_the_body_check(self) -> None:
+        """Two Content-Length headers stay visible, so conflicts can be refused."""
+        environ = environ_for("/", b"Content-Length: 2\r\nContent-Length: 5\r\n\r\n")
+        assert environ["CONTENT_LENGTH"] == "2,5"
 
 
 class TestServerFacts:

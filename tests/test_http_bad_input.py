@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 import requests
@@ -111,6 +112,105 @@ class TestMalformedRequests:
         assert data == b"" or _status(data) == 400
         assert server.requests == []
         _still_serving(server)
+
+
+def _no_worker_left(port: int) -> bool:
+    prefix = f"localserver:{port}:worker"
+    return not [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+class TestChunkedBodies:
+    @pytest.mark.parametrize(
+        "size", [b"10000", b"ffffffff", b"ffffffffffffffff", b"1" * 20], ids=str
+    )
+    def test_chunk_cut_short_then_close(self, raw: type[RawClient], size: bytes) -> None:
+        """A chunk that announces more than the client sends ends in a 400 or a close.
+
+        Nothing is recorded, no thread is left behind and stop() raises nothing.
+        """
+        server = HTTPServer().start()
+        server.serve_content("ok")
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        client.send(size + b"\r\nab")
+        client.sock.shutdown(socket.SHUT_WR)
+        data = client.read_all()
+        assert data == b"" or _status(data) == 400
+        assert server.requests == []
+        _still_serving(server)
+        port = server.port
+        server.stop()
+        assert _no_worker_left(port)
+
+    def test_extensions_and_trailers_are_accepted(self, server: HTTPServer) -> None:
+        """Chunk extensions are ignored and trailer fields skipped (RFC 9112 7.1)."""
+        with socket.create_connection(server.server_address, timeout=TIMEOUT) as sock:
+            sock.sendall(
+                b"POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"2;name=value\r\nab\r\n1\r\nc\r\n0\r\nX-Trailer: 1\r\n\r\n"
+                b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            data = b"".join(iter(lambda: sock.recv(65536), b""))
+        assert data.count(b"200 OK") == 2
+        assert [r.path for r in server.requests] == ["/t", "/next"]
+        assert server.requests[0].get_data() == b"abc"
+
+    def test_chunk_longer_than_announced(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """Chunk data not followed by CRLF where the size says is a 400."""
+        client = raw(server.server_address)
+        client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nabcd\r\n0\r\n\r\n"
+        )
+        assert _status(client.read_all()) == 400
+        assert server.requests == []
+
+
+class TestContentLength:
+    @pytest.mark.parametrize(
+        "value",
+        ["\xb2".encode("latin-1"), b"99999999999999999999", b"1 2", b"+5"],
+        ids=["superscript-two", "huge", "two-numbers", "plus"],
+    )
+    def test_unusable_values_are_400(
+        self, server: HTTPServer, raw: type[RawClient], value: bytes
+    ) -> None:
+        """Content-Length values that are not one plain number get 400, not a crash."""
+        client = raw(server.server_address)
+        client.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + value + b"\r\n\r\n")
+        assert _status(client.read_all()) == 400
+        _still_serving(server)
+        server.stop()  # raises nothing: bad input is not a server failure
+
+    def test_conflicting_values_are_400(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """Two different Content-Length headers are refused (RFC 9112 6.3)."""
+        client = raw(server.server_address)
+        client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nab"
+        )
+        data = client.read_all()
+        assert _status(data) == 400
+        assert b"conflicting Content-Length" in data
+
+    def test_identical_repeats_are_accepted(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """The same Content-Length twice is one length."""
+        client = raw(server.server_address)
+        client.send(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n"
+            b"Connection: close\r\n\r\nab"
+        )
+        assert b"200 OK" in client.read_all()
+        assert server.requests[0].get_data() == b"ab"
+
+    def test_broken_absolute_target_is_400(self, server: HTTPServer, raw: type[RawClient]) -> None:
+        """An absolute URL that cannot be parsed gets 400 and the server goes on."""
+        client = raw(server.server_address)
+        client.send(b"GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = client.read_all()
+        assert _status(data) == 400
+        assert b"Python/" not in data  # the Server header names only localserver
+        _still_serving(server)
+        server.stop()
 
 
 class TestRudeClients:

@@ -316,6 +316,13 @@ class TestJournal:
         assert raw_body.get_data() == b"\x00raw"
         assert raw_body.get_data() == b"\x00raw"  # twice
 
+    def test_body_survives_form_parsing(self, server: HTTPServer) -> None:
+        """Reading form first leaves get_data() with the raw body."""
+        requests.post(server.url, data={"a": "1"}, timeout=TIMEOUT)
+        (recorded,) = server.requests
+        assert recorded.form["a"] == "1"
+        assert recorded.get_data() == b"a=1"
+
     def test_multipart_files_are_readable(self, server: HTTPServer) -> None:
         """Uploaded files stay readable from the journal."""
         requests.post(server.url, files={"doc": ("a.txt", b"file body")}, timeout=TIMEOUT)
