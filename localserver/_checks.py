@@ -26,6 +26,7 @@ __all__ = [
     "ExpectationError",
     "NoHandlerError",
     "OutOfOrderError",
+    "ProtocolMismatchError",
     "RequestCountError",
     "SequenceExhaustedError",
     "UnmatchedRequestError",
@@ -56,6 +57,10 @@ class SequenceExhaustedError(ExpectationError):
 
 class RequestCountError(ExpectationError):
     """``assert_request_made`` found a different number of matching requests."""
+
+
+class ProtocolMismatchError(ExpectationError):
+    """A client spoke TLS to a plain HTTP server, or plain HTTP to an HTTPS one."""
 
 
 class UnmetExpectationError(ExpectationError):

@@ -9,6 +9,7 @@ from typing import Any, Callable, NamedTuple
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
 
+from ._checks import ProtocolMismatchError
 from ._content import (
     Chunked,
     Content,
@@ -20,6 +21,7 @@ from ._content import (
 )
 from ._expect_api import ExpectationStyle
 from ._journal import Journal, RecordedRequest, record_request
+from ._protocol_errors import WRONG_PROTOCOL, describe_protocol_error
 from ._report import Situation
 from ._request_body import read_body
 from ._wsgi import WSGIApp, WSGIEngine
@@ -27,6 +29,8 @@ from ._wsgi import WSGIApp, WSGIEngine
 __all__ = ["HTTPServer"]
 
 _DEFAULT_CODE = 204
+# How long a report waits for TLS handshakes under way to end or fail.
+_HANDSHAKE_SETTLE = 0.5
 
 
 class _TestMark(NamedTuple):
@@ -325,9 +329,14 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         return self._answer(environ, start_response, request, cancel)
 
     def _situation(self) -> Situation:
-        with self._protocol_lock:
-            errors = list(self._protocol_errors)
+        errors = self._protocol_errors_settled(_HANDSHAKE_SETTLE)
         return Situation(self.url, self.host, self.port, self.running, errors)
+
+    def _protocol_mismatch(self, kind: str, peer: Any) -> None:
+        super()._protocol_mismatch(kind, peer)
+        if kind in WRONG_PROTOCOL:  # a wrong scheme is a test's bug: the checks say so
+            text = describe_protocol_error(kind, peer, self.url)
+            self._record_failure(ProtocolMismatchError(text + "\n"))
 
     def _default_response(self, request: RecordedRequest) -> Response | None:
         with self._settings_lock:

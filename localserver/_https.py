@@ -229,6 +229,7 @@ class HTTPSServer(HTTPServer):
             if self._stopped.is_set():
                 raise ConnectionAbortedError("the server is stopping")
 
+        self._handshake_started()
         try:
             return accept_tls(conn, context, self.handshake_timeout, on_wrap=adopt)
         except PlaintextOnTLSPort:
@@ -240,6 +241,8 @@ class HTTPSServer(HTTPServer):
             if kind is not None:
                 self._protocol_mismatch(kind, peer)
             raise
+        finally:
+            self._handshake_ended()
 
     def _answer_plaintext(self, conn: socket.socket) -> None:
         """Tell a plain-HTTP client, in plain HTTP, that this port speaks TLS."""

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 
 from ._body_matchers import describe_body
 from ._matchers import FieldResult, RequestMatcher
+from ._protocol_errors import describe_protocol_error
 
 __all__ = [
     "WIDTH",
@@ -220,7 +221,8 @@ def _protocol_hint(kind: str, peer: Any, situation: Situation) -> list[str]:
             f"- A client sent plain HTTP (http://) to this TLS port{where}: use "
             f"{situation.url.replace('http://', 'https://')}.",
         ]
-    return [f"- A client spoke the wrong protocol ({kind}){where}."]
+    text = describe_protocol_error(kind, peer, situation.url)
+    return [f"- {text}."]
 
 
 def proxy_hints(host: str, environ: Mapping[str, str]) -> list[str]:

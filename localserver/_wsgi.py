@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ._engine import ServerEngine, format_host
+from ._protocol_errors import describe_protocol_error
 from ._wsgi_handler import RequestHandler
 
 __all__ = ["WSGIEngine", "WSGIServer", "describe_protocol_error"]
@@ -22,50 +23,6 @@ def _check_timeout(name: str, value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError(f"{name!r} must be a positive number of seconds or None (got {value!r})")
     return float(value)
-
-
-_PROTOCOL_ERRORS = {
-    "tls-to-plain": (
-        "{peer} started a TLS handshake on this plain HTTP server: the client used "
-        "https://; use {url} (or serve HTTPS with HTTPSServer)"
-    ),
-    "plain-to-tls": (
-        "{peer} sent plain HTTP to this HTTPS server: the client used http://; "
-        "use {url} (the request was answered 400 in plain text)"
-    ),
-    "untrusted-certificate": (
-        "{peer} refused this server's certificate at the TLS handshake: the client does "
-        "not trust the test CA; pass verify=server.ca_bundle (requests), "
-        "verify=server.client_ssl_context() (httpx), context=server.client_ssl_context() "
-        "(urllib, http.client) or set SSL_CERT_FILE to server.ca_bundle"
-    ),
-    "rejected-certificate": (
-        "{peer} rejected this server's certificate at the TLS handshake (bad or unknown "
-        "certificate): check the host name in the URL (the test certificate covers "
-        "localhost, 127.0.0.1 and ::1) and that the client trusts server.ca_bundle"
-    ),
-    "no-client-certificate": (
-        "{peer} presented no client certificate, and this server requires one: "
-        "give the client server.issue_client_cert(name) (e.g. requests' "
-        "cert=cert.pem_file)"
-    ),
-    "bad-client-certificate": (
-        "{peer} presented a client certificate this server does not trust: issue "
-        "it with server.issue_client_cert(name)"
-    ),
-    "tls-version": ("{peer} offered no TLS version this server accepts: TLS 1.2 is the minimum"),
-}
-
-
-def describe_protocol_error(kind: str, peer: Any, url: str) -> str:
-    """One sentence saying what a client did wrong before HTTP began."""
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        who = f"the client at {format_host(str(peer[0]))}:{peer[1]}"
-    else:
-        who = f"the client {peer!r}" if peer else "a client"
-    template = _PROTOCOL_ERRORS.get(kind, "{peer}: " + kind)
-    text = template.format(peer=who, url=url)
-    return text[:1].upper() + text[1:]
 
 
 class WSGIEngine(ServerEngine):
@@ -88,6 +45,10 @@ class WSGIEngine(ServerEngine):
         self.ssl_context: ssl.SSLContext | None = None
         self._protocol_errors: list[tuple[str, Any]] = []
         self._protocol_lock = threading.Lock()
+        # TLS handshakes under way; a report waits for them to end (or fail and
+        # be recorded) before it says that nothing arrived.
+        self._handshakes = 0
+        self._handshakes_changed = threading.Condition(self._protocol_lock)
 
     @property
     def app(self) -> WSGIApp:
@@ -121,6 +82,26 @@ class WSGIEngine(ServerEngine):
         """Record a client that spoke the wrong protocol (e.g. TLS to a plain port)."""
         with self._protocol_lock:
             self._protocol_errors.append((kind, peer))
+
+    def _handshake_started(self) -> None:
+        with self._handshakes_changed:
+            self._handshakes += 1
+
+    def _handshake_ended(self) -> None:
+        with self._handshakes_changed:
+            self._handshakes -= 1
+            self._handshakes_changed.notify_all()
+
+    def _protocol_errors_settled(self, timeout: float) -> list[tuple[str, Any]]:
+        """The recorded mistakes, once handshakes under way have ended (up to *timeout*).
+
+        A client that rejects the certificate fails at once, while the server
+        learns of it a moment later: waiting here keeps a report made right
+        after the client's error from missing the cause.
+        """
+        with self._handshakes_changed:
+            self._handshakes_changed.wait_for(lambda: self._handshakes == 0, timeout)
+            return list(self._protocol_errors)
 
     @property
     def protocol_errors(self) -> list[str]:

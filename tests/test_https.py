@@ -17,7 +17,13 @@ import pytest
 import requests
 import trustme
 
-from localserver import HTTPServer, HTTPSServer, LocalServerError, TestAuthority
+from localserver import (
+    HTTPServer,
+    HTTPSServer,
+    LocalServerError,
+    ProtocolMismatchError,
+    TestAuthority,
+)
 
 TIMEOUT = 5.0
 
@@ -48,6 +54,13 @@ def mtls_server() -> Iterator[HTTPSServer]:
     with HTTPSServer(require_client_cert=True) as srv:
         srv.serve_content("ok")
         yield srv
+
+
+def certifi_bundle() -> str:
+    """The public CA bundle requests ships with: it does not trust the test CA."""
+    import certifi
+
+    return str(certifi.where())
 
 
 def connection_threads(server: HTTPSServer) -> list[threading.Thread]:
@@ -392,6 +405,38 @@ class TestWrongProtocol:
         assert plain.requests == []
         assert len(plain.protocol_errors) == 1
         assert "started a TLS handshake on this plain HTTP server" in plain.protocol_errors[0]
+
+    def test_checks_report_plain_http_to_the_tls_port(self, server: HTTPSServer) -> None:
+        """check_assertions() fails and says plain HTTP reached the TLS port."""
+        requests.get(server.url.replace("https://", "http://"), timeout=TIMEOUT)
+        with pytest.raises(ProtocolMismatchError, match="sent plain HTTP to this HTTPS server"):
+            server.check_assertions()
+        server.check_assertions()  # reported once
+
+    def test_checks_report_tls_to_the_plain_port(self) -> None:
+        """check_assertions() fails and says TLS reached the plain port."""
+        with HTTPServer() as plain:
+            plain.serve_content("x")
+            with pytest.raises(requests.exceptions.SSLError):
+                requests.get(plain.url.replace("http://", "https://"), timeout=TIMEOUT)
+            with pytest.raises(ProtocolMismatchError) as info:
+                plain.check_assertions()
+            assert "started a TLS handshake on this plain HTTP server" in str(info.value)
+            assert plain.url in str(info.value)
+
+    def test_untrusted_certificate_is_named_right_after_the_client_fails(
+        self, server: HTTPSServer
+    ) -> None:
+        """A report made just after the client's SSLError already names the cause."""
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(server.url, timeout=TIMEOUT, verify=certifi_bundle())
+        with pytest.raises(AssertionError) as info:
+            server.assert_request_made("/anything")
+        text = str(info.value)
+        assert "received no request at all" in text
+        assert "refused this server's certificate" in text
+        assert "verify=server.ca_bundle" in text
+        server.check_assertions()  # a certificate refusal is not itself a test failure
 
     def test_protocol_errors_are_a_copy(self, server: HTTPSServer) -> None:
         """protocol_errors is read-only: changing the list changes nothing."""

@@ -22,6 +22,7 @@ def test_all_lists_the_public_names() -> None:
         "LocalServerError",
         "NoHandlerError",
         "OutOfOrderError",
+        "ProtocolMismatchError",
         "ReceivedMail",
         "RecordedRequest",
         "RequestCountError",
