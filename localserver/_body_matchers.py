@@ -201,9 +201,11 @@ class FormMatcher(FieldMatcher):
             if got != want:
                 return False, f"field {name!r}: expected {short(want)}, got {short(got)}"
         for name, matcher in self.values.items():
-            ok, reason = matcher.check(form.get(name))
+            got_value = form.get(name)
+            ok, reason = matcher.check(got_value)
             if not ok:
-                return False, f"field {name!r}: {reason}"
+                # One row holds every field, so the reason must show the values.
+                return False, f"field {name!r}: {reason or f'got {short(got_value)}'}"
         return True, ""
 
     def expected(self) -> str:

@@ -119,10 +119,11 @@ class Follower(threading.Thread):
     """Prints each journal entry as it arrives, on a thread of its own.
 
     Entries are taken out of the journal once printed, so a long session does not
-    grow in memory.
+    grow in memory. *emit* returns whether the entry counts in the summary (a note
+    about a client's mistake does not).
     """
 
-    def __init__(self, journal: Journal, emit: Callable[[Any], None], gate: SignalGate) -> None:
+    def __init__(self, journal: Journal, emit: Callable[[Any], bool], gate: SignalGate) -> None:
         super().__init__(name="localserver-cli-printer", daemon=True)
         self.journal = journal
         self.emit = emit
@@ -137,8 +138,7 @@ class Follower(threading.Thread):
                 with self.journal.changed:
                     self.journal.changed.wait_for(lambda: len(self.journal) > 0 or self.done)
                 for item in self.journal.drain():
-                    self.count += 1
-                    self.emit(item)
+                    self.count += self.emit(item)
         except BaseException as exc:  # e.g. stdout closed: stop the server too
             self.error = exc
             self.gate.trip()
@@ -151,8 +151,7 @@ class Follower(threading.Thread):
         self.join()
         if self.error is None:
             for item in self.journal.drain():
-                self.count += 1
-                self.emit(item)
+                self.count += self.emit(item)
         return self.count
 
 
@@ -162,7 +161,7 @@ def run_server(
     make: Callable[[argparse.Namespace], Any],
     describe: Callable[[Any, Console], None],
     journal_of: Callable[[Any], Journal],
-    emit: Callable[[Any, Console], None],
+    emit: Callable[[Any, Console], bool],
     noun: tuple[str, str],
 ) -> int:
     """Start the server *make* builds, print what arrives, stop on a signal."""
@@ -180,7 +179,8 @@ def run_server(
         try:
             server.start()
         except OSError as exc:
-            raise CLIError(str(exc)) from None
+            # The engine speaks Python (port=0); here the option is --port 0.
+            raise CLIError(str(exc).replace("pass port=0", "pass --port 0")) from None
         describe(server, console)
         console.note("Press Ctrl-C to stop.")
         follower = Follower(journal_of(server), lambda item: emit(item, console), gate)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._cli import CLIError, Console, add_common_options, run_server
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._journal import RecordedRequest
+from ._journal import Journal, RecordedRequest
+from ._protocol_errors import describe_protocol_error
 
 __all__ = ["register"]
 
@@ -90,11 +91,50 @@ def request_record(request: RecordedRequest) -> dict[str, Any]:
     }
 
 
-def print_request(request: RecordedRequest, console: Console, as_json: bool) -> None:
-    record = request_record(request)
+class MistakeNote(NamedTuple):
+    """A client's mistake before HTTP began, queued with the requests to print."""
+
+    text: str
+    time: float
+
+
+class _ReportsMistakes:
+    """Queues each protocol mistake (e.g. https:// to the plain port) for printing.
+
+    A debugging server says why a request never arrived, not just that it did not.
+    """
+
+    requests: Journal
+    url: str
+
+    def _protocol_mismatch(self, kind: str, peer: Any) -> None:
+        super()._protocol_mismatch(kind, peer)  # type: ignore[misc]
+        self.requests.append(
+            MistakeNote(describe_protocol_error(kind, peer, self.url), time.time())
+        )
+
+
+class _DebugHTTPServer(_ReportsMistakes, HTTPServer):
+    pass
+
+
+class _DebugHTTPSServer(_ReportsMistakes, HTTPSServer):
+    pass
+
+
+def print_request(item: RecordedRequest | MistakeNote, console: Console, as_json: bool) -> bool:
+    """Print one request (or a client's mistake); return whether it was a request."""
+    if isinstance(item, MistakeNote):
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(item.time))
+        if as_json:
+            console.record(json.dumps({"time": stamp, "error": item.text}, ensure_ascii=False))
+        else:
+            console.record(f"[{stamp}] no request: {item.text}")
+        return False
+    record = request_record(item)
     if as_json:
         console.record(json.dumps(record, ensure_ascii=False))
-        return
+        return True
     target = record["path"] + (f"?{record['query']}" if record["query"] else "")
     lines = [
         f"[{record['time']}] {record['method']} {target}  "
@@ -104,6 +144,7 @@ def print_request(request: RecordedRequest, console: Console, as_json: bool) -> 
     if record["body_size"]:
         lines.append(f"    body ({record['body_size']} bytes): {record['body']}")
     console.record("\n".join(lines))
+    return True
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
@@ -112,11 +153,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     def make(args: argparse.Namespace) -> HTTPServer:
         server: HTTPServer
         if tls:
-            server = HTTPSServer(
+            server = _DebugHTTPSServer(
                 host=args.host, port=args.port, require_client_cert=args.client_cert
             )
         else:
-            server = HTTPServer(host=args.host, port=args.port)
+            server = _DebugHTTPServer(host=args.host, port=args.port)
         configure(server, args)
         return server
 

@@ -50,7 +50,7 @@ class MailPrinter:
         self.save = save
         self.saved = 0
 
-    def __call__(self, mail: ReceivedMail) -> None:
+    def __call__(self, mail: ReceivedMail) -> bool:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(mail.received_at))
         session = [f"from {mail.peer[0]}", f"helo {mail.helo or '-'}"]
         if mail.tls:
@@ -78,6 +78,7 @@ class MailPrinter:
         if self.save is not None:
             lines.append(f"    saved: {self._save(mail)}")
         self.console.record("\n".join(lines))
+        return True
 
     def _save(self, mail: ReceivedMail) -> Path:
         directory = self.save

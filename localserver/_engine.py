@@ -279,7 +279,14 @@ class ServerEngine:
 
     def _bind(self) -> socket.socket:
         host, port = self._host, self._requested_port
-        family = _family_for(host)
+        try:
+            family = _family_for(host)
+        except socket.gaierror as exc:
+            raise OSError(
+                exc.errno,
+                f"cannot listen on {format_host(host)}:{port}: the host name {host!r} "
+                f"does not resolve ({exc.strerror}); use an address such as 127.0.0.1",
+            ) from exc
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             if os.name == "posix":

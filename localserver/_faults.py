@@ -31,7 +31,8 @@ class Fault(enum.Enum):
     """What goes wrong on the wire instead of a response.
 
     - ``CONNECTION_RESET``: the connection is reset (TCP RST); clients see
-      ``ConnectionResetError`` (requests: ``ConnectionError``).
+      ``ConnectionResetError`` (requests: ``ConnectionError``). Over TLS most
+      clients report it as the connection closing (``RemoteDisconnected``).
     - ``EMPTY_RESPONSE``: closed without sending a byte (``RemoteDisconnected``).
     - ``MALFORMED_CHUNK``: a chunked response whose first chunk size is not hex
       (requests: ``ChunkedEncodingError``).
@@ -147,7 +148,7 @@ class Delay:
         if isinstance(value, Delay):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return cls.fixed(value)
+            return cls("fixed", _check_seconds("delay", value))
         raise TypeError(
             "'delay' must be seconds or Delay.fixed/uniform/lognormal(...) "
             f"(got {type(value).__name__}: {value!r:.60})"

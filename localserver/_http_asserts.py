@@ -349,6 +349,11 @@ def make_matcher(
     data: Any,
     match: dict[str, Any],
 ) -> RequestMatcher:
+    if "query_string" in match:
+        # expect_request's spelling, accepted here too.
+        if query is not None:
+            raise TypeError("pass 'query' or 'query_string', not both (they are the same)")
+        query = match.pop("query_string")
     given = method is not None or query is not None or headers is not None
     given = given or json is not UNDEFINED or data is not None or bool(match)
     ready = path if isinstance(path, RequestMatcher) else getattr(path, "matcher", None)

@@ -379,6 +379,10 @@ class RequestMatcher:
             fields.append(BodyMatcher(data, data_encoding))
         if json is not UNDEFINED:
             fields.append(JSONMatcher(json, data_encoding, bool(json_ignore_extra_keys)))
+        elif json_ignore_extra_keys:
+            raise ValueError(
+                "'json_ignore_extra_keys' needs 'json': pass the expected JSON body too"
+            )
         if form is not None:
             fields.append(FormMatcher(form))
         if files is not None:
@@ -444,9 +448,13 @@ class RequestMatcher:
 def _check_method(method: object) -> str | None:
     if method is None or method in ("", METHOD_ALL):
         return None
-    if not isinstance(method, str) or not method.isalpha():
+    if not isinstance(method, str) or not _METHOD_TOKEN.fullmatch(method):
         raise TypeError(f"'method' must be an HTTP method name such as 'GET' (got {method!r})")
     return method.upper()
+
+
+# RFC 9110 section 9.1: a method is a token (M-SEARCH, VERSION-CONTROL, ...).
+_METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _describe_args(**kwargs: Any) -> str:

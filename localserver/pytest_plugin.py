@@ -100,17 +100,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _refuse_rivals(manager: pytest.PytestPluginManager) -> None:
-    for name, plugin in manager.list_name_plugin():
-        module = getattr(plugin, "__name__", None)
-        if module not in _RIVALS:
-            continue
+    found = [
+        (name, str(getattr(plugin, "__name__", "")))
+        for name, plugin in manager.list_name_plugin()
+        if getattr(plugin, "__name__", None) in _RIVALS
+    ]
+    if not found:
+        return
+    problems = []
+    for name, module in found:
         project, fixtures = _RIVALS[module]
-        raise pytest.UsageError(
-            f"localserver.pytest_plugin cannot run beside {project}'s plugin ({module}, "
-            f"registered as {name!r}): both define the fixtures {fixtures}, and pytest "
-            f"would silently use only one of them. Disable {project}'s plugin with "
-            f"'-p no:{name}' (on the command line or in addopts), or uninstall {project}."
+        problems.append(
+            f"{project}'s plugin ({module}, registered as {name!r}) defines the fixtures {fixtures}"
         )
+    options = " ".join(f"-p no:{name}" for name, _ in found)
+    raise pytest.UsageError(
+        "localserver.pytest_plugin cannot run beside other plugins that define its "
+        f"fixtures, or pytest would silently use only one of them: {'; '.join(problems)}. "
+        f"Disable them with '{options}' (on the command line or in addopts), or "
+        "uninstall them."
+    )
 
 
 def _read_settings(config: pytest.Config) -> _Settings:

@@ -138,6 +138,16 @@ class TestHTTPCommand:
         assert proc.stop(signal.SIGINT) == 0
         assert proc.lines["err"][-1] == "stopped: 2 requests received"
 
+    def test_wrong_scheme_is_printed(self, cli: type[CLIProcess]) -> None:
+        """https:// sent to the plain server is printed, and not counted as a request."""
+        proc = cli("http", "--port", "0")
+        url = proc.wait_line("err", r"listening on (http://\S+)").group(1)
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url.replace("http://", "https://"), timeout=TIMEOUT)
+        proc.wait_line("out", r"no request: .*started a TLS handshake on this plain HTTP server")
+        assert proc.stop() == 0
+        assert proc.lines["err"][-1] == "stopped: 0 requests received"
+
     def test_sigterm_stops_cleanly(self, cli: type[CLIProcess]) -> None:
         """SIGTERM stops the server with the same summary and status 0."""
         proc = cli("http", "--port", "0")
@@ -193,6 +203,15 @@ class TestHTTPSCommand:
         proc.wait_line("out", r"GET /s")
         assert proc.stop() == 0
         assert proc.lines["err"][-1] == "stopped: 1 request received"
+
+    def test_plain_http_and_untrusted_clients_are_printed(self, cli: type[CLIProcess]) -> None:
+        """http:// to the TLS port and a client without the CA are explained on stdout."""
+        proc = cli("https", "--port", "0", "--json")
+        url = proc.wait_line("err", r"listening on (https://\S+)").group(1)
+        assert requests.get(url.replace("https://", "http://"), timeout=TIMEOUT).status_code == 400
+        line = proc.wait_line("out", r'"error": .*sent plain HTTP to this HTTPS server').string
+        assert set(json.loads(line)) == {"time", "error"}
+        assert proc.stop() == 0
 
     def test_client_cert_mode(self, cli: type[CLIProcess]) -> None:
         """--client-cert requires a certificate and prints one that works."""
@@ -274,6 +293,7 @@ class TestErrors:
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1
         assert f"cannot listen on 127.0.0.1:{holder.port}" in result.stderr
+        assert "pass --port 0 to get a free one" in result.stderr
         assert "Traceback" not in result.stderr
 
     def test_unreadable_body_file(self, tmp_path: Path) -> None:

@@ -51,6 +51,13 @@ class TestStart:
             assert not second.running
             second.stop()  # safe after a failed start
 
+    def test_unresolvable_host_names_the_host(self) -> None:
+        """A host name that does not resolve is an OSError naming it, not a bare gaierror."""
+        server = HTTPServer(host="no-such-host.invalid")
+        with pytest.raises(OSError, match=r"host name 'no-such-host\.invalid' does not resolve"):
+            server.start()
+        assert not server.running
+
     def test_start_twice_raises(self) -> None:
         """Starting a running server is an error that says what to do."""
         with HTTPServer() as server, pytest.raises(RuntimeError, match="already running"):

@@ -19,6 +19,12 @@ def server(bare_server: HTTPServer) -> HTTPServer:
     return bare_server
 
 
+def server_threads(server):
+    """The server's connection threads still alive (stop() joins them)."""
+    prefix = f"localserver:{server.port}:worker"
+    return [t.name for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
 def in_thread(func):
     """Run *func* on a thread; return (thread, outcome list: [result] or [exception])."""
     outcome = []
@@ -122,6 +128,8 @@ class TestDelays:
         thread, outcome = in_thread(fetch)
         wait_for_requests(server)
         server.stop()
+        # The delay itself ended: no connection thread outlived stop()'s join.
+        assert server_threads(server) == []
         thread.join(TIMEOUT)
         assert not thread.is_alive()
         assert isinstance(outcome[0], requests.ConnectionError)
@@ -173,7 +181,7 @@ class TestDelays:
             Delay.lognormal(0.1, 0.5, cap=0)
         with pytest.raises(TypeError, match=r"'delay' must be seconds or Delay"):
             server.expect_request("/d").with_delay("1s")
-        with pytest.raises(ValueError, match=r"'seconds' must be zero or positive"):
+        with pytest.raises(ValueError, match=r"'delay' must be zero or positive"):
             server.expect_request("/d").with_delay(-1)
 
 
@@ -201,4 +209,5 @@ class TestSlowBody:
                 received += data
             assert b"Content-Length: 8" in received
             server.stop()
+            assert server_threads(server) == []  # the pause ended, not just the socket
             assert sock.recv(4096) == b""  # closed without the second piece

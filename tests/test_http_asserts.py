@@ -48,6 +48,13 @@ class AssertRequestReceivedTests(RequestsMixin, HTTPServerMixin, unittest.TestCa
         )
         self.assertEqual([r.path for r in found], ["/items"])
 
+    def test_query_string_spelling_is_accepted(self) -> None:
+        """query_string= (expect_request's name) works as query= does."""
+        self.get("/q", params={"x": "1"})
+        self.assertRequestReceived("/q", query_string={"x": "1"})
+        with self.assertRaisesRegex(TypeError, "pass 'query' or 'query_string', not both"):
+            self.assertRequestReceived("/q", query={"x": "1"}, query_string={"x": "1"})
+
     def test_data_and_other_matcher_arguments(self) -> None:
         """data= compares the raw body; form= and friends are passed on."""
         self.post("/form", data={"a": "1"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -100,6 +101,14 @@ class TestMethod:
         server.expect_request("/m", method="post").respond_with_data("hit")
         assert hits(client, server, "POST", "/m")
         assert not hits(client, server, "GET", "/m")
+
+    def test_extension_methods_with_dashes(self, server, client):
+        """Any method token is accepted, e.g. M-SEARCH (SSDP) or VERSION-CONTROL."""
+        server.expect_request("/ssdp", method="M-SEARCH").respond_with_data("hit")
+        with socket.create_connection(server.server_address, timeout=TIMEOUT) as sock:
+            sock.sendall(b"M-SEARCH /ssdp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = b"".join(iter(lambda: sock.recv(4096), b""))
+        assert answer.endswith(b"hit")
 
     def test_bad_method(self, server):
         """A method that is not a word is refused naming 'method'."""
@@ -249,6 +258,13 @@ class TestJSON:
             server.expect_request("/j", json={"s": {1, 2}})
 
 
+class TestJSONArguments:
+    def test_ignore_extra_keys_needs_json(self, server):
+        """json_ignore_extra_keys without json= is refused, naming both arguments."""
+        with pytest.raises(ValueError, match="'json_ignore_extra_keys' needs 'json'"):
+            server.expect_request("/j", json_ignore_extra_keys=True)
+
+
 class TestFormAndFiles:
     def test_urlencoded_fields(self, server, client):
         """form= checks the named fields; other fields may be present."""
@@ -270,6 +286,14 @@ class TestFormAndFiles:
         assert hits(client, server, "POST", "/f", data={"kind": "avatar"}, files=files)
         files["upload"] = ("you.png", b"\x89PNG...")
         assert not hits(client, server, "POST", "/f", data={"kind": "avatar"}, files=files)
+
+    def test_form_field_mismatch_names_the_value(self, server, client):
+        """The reason for a form field that differs shows what arrived."""
+        server.expect_request("/f", form={"name": "Ann"}).respond_with_data("hit")
+        call(client, server, "POST", "/f", data={"name": "Bob"})
+        with pytest.raises(AssertionError) as info:
+            server.check_assertions()
+        assert "field 'name': got 'Bob'" in str(info.value)
 
     def test_file_content_is_still_readable_by_the_handler(self, server, client):
         """Matching a file part does not consume it for the handler."""

@@ -59,3 +59,13 @@ def test_importing_starts_nothing() -> None:
     code = "import threading, localserver; print(threading.active_count())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+def test_version_matches_the_package_metadata() -> None:
+    """setup.cfg spells the version out (old pip cannot import the package to read it)."""
+    import configparser
+    from pathlib import Path
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parent.parent / "setup.cfg")
+    assert config["metadata"]["version"] == localserver.__version__

@@ -105,7 +105,7 @@ class TestConflicts:
         result = inner.runpytest("-p", "no:pytest_httpserver", "-p", "localserver.pytest_plugin")
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines(
-            ["*cannot run beside pytest-localserver's plugin*'-p no:localserver'*"]
+            ["*cannot run beside other plugins*pytest-localserver's plugin*'-p no:localserver'*"]
         )
 
     def test_pytest_httpserver_is_refused(self, inner: pytest.Pytester) -> None:
@@ -114,8 +114,18 @@ class TestConflicts:
         result = inner.runpytest("-p", "no:localserver", "-p", "localserver.pytest_plugin")
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines(
-            ["*cannot run beside pytest-httpserver's plugin*'-p no:pytest_httpserver'*"]
+            ["*cannot run beside other plugins*pytest-httpserver's*'-p no:pytest_httpserver'*"]
         )
+
+    def test_both_rivals_are_named_at_once(self, inner: pytest.Pytester) -> None:
+        """With both rivals active, one message names both options to add."""
+        inner.makepyfile("def test_it(): pass")
+        result = inner.runpytest("-p", "localserver.pytest_plugin")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(["*'-p no:* -p no:*'*"])
+        text = result.stderr.str()
+        assert "pytest-localserver's plugin" in text
+        assert "pytest-httpserver's plugin" in text
 
     def test_refused_when_loaded_from_a_conftest(self, inner: pytest.Pytester) -> None:
         """The refusal comes from a conftest's pytest_plugins too; no test runs."""
