@@ -25,19 +25,7 @@ from localserver import (
     TestAuthority,
 )
 
-TIMEOUT = 5.0
-
-
-def ipv6_available() -> bool:
-    """Whether ::1 can be bound on this machine."""
-    if not socket.has_ipv6:
-        return False
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
-            sock.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
+from .conftest import TIMEOUT, ipv6_available
 
 
 @pytest.fixture
