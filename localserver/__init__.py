@@ -2,55 +2,67 @@
 
 from __future__ import annotations
 
-from ._checks import (
+from ._content import Chunked
+from ._errors import (
+    CheckError,
+    ClientCertificateError,
     ExpectationError,
+    HandlerError,
+    LocalServerError,
+    MailAssertionError,
     NoHandlerError,
     OutOfOrderError,
     ProtocolMismatchError,
+    ProtocolViolationError,
     RequestCountError,
+    RequestOrderError,
     SequenceExhaustedError,
+    ServerThreadError,
     UnmatchedRequestError,
     UnmetExpectationError,
 )
-from ._content import Chunked
-from ._errors import LocalServerError, ServerThreadError
-from ._expectations import Expectation, HandlerType
+from ._expectation import Expectation, HandlerType
 from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._journal import RecordedRequest
 from ._mail import ReceivedMail
-from ._matchers import RequestMatcher
-from ._mixin_base import without_server_checks
-from ._mixins import HTTPServerMixin, HTTPSServerMixin, SMTPServerMixin
+from ._matching import RequestMatcher
+from ._recorded import RecordedRequest
 from ._smtp import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
+from ._unittest import HTTPServerMixin, HTTPSServerMixin, SMTPServerMixin, without_server_checks
 from ._version import __version__
 from ._wsgi import WSGIServer
 
 __all__ = [
+    "CheckError",
     "Chunked",
     "ClientCertificate",
-    "HTTPSServer",
-    "HTTPSServerMixin",
+    "ClientCertificateError",
     "Delay",
     "Expectation",
     "ExpectationError",
     "Fault",
+    "HTTPSServer",
+    "HTTPSServerMixin",
     "HTTPServer",
     "HTTPServerMixin",
+    "HandlerError",
     "HandlerType",
     "LocalServerError",
+    "MailAssertionError",
     "NoHandlerError",
     "OutOfOrderError",
     "ProtocolMismatchError",
+    "ProtocolViolationError",
+    "ReceivedMail",
     "RecordedRequest",
     "RequestCountError",
     "RequestMatcher",
-    "SequenceExhaustedError",
-    "ReceivedMail",
+    "RequestOrderError",
     "SMTPServer",
     "SMTPServerMixin",
+    "SequenceExhaustedError",
     "ServerThreadError",
     "TestAuthority",
     "UnmatchedRequestError",

@@ -123,7 +123,9 @@ class Follower(threading.Thread):
     about a client's mistake does not).
     """
 
-    def __init__(self, journal: Journal, emit: Callable[[Any], bool], gate: SignalGate) -> None:
+    def __init__(
+        self, journal: Journal[Any], emit: Callable[[Any], bool], gate: SignalGate
+    ) -> None:
         super().__init__(name="localserver-cli-printer", daemon=True)
         self.journal = journal
         self.emit = emit
@@ -160,7 +162,7 @@ def run_server(
     console: Console,
     make: Callable[[argparse.Namespace], Any],
     describe: Callable[[Any, Console], None],
-    journal_of: Callable[[Any], Journal],
+    journal_of: Callable[[Any], Journal[Any]],
     emit: Callable[[Any, Console], bool],
     noun: tuple[str, str],
 ) -> int:

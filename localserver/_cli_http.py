@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 from typing import Any, NamedTuple
 
 from ._cli import CLIError, Console, add_common_options, run_server
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._journal import Journal, RecordedRequest
-from ._protocol_errors import describe_protocol_error
+from ._recorded import RecordedRequest
 
 __all__ = ["register"]
 
@@ -98,28 +98,23 @@ class MistakeNote(NamedTuple):
     time: float
 
 
-class _ReportsMistakes:
-    """Queues each protocol mistake (e.g. https:// to the plain port) for printing.
+def _forward_mistakes(server: HTTPServer) -> None:
+    """Queue each client mistake (e.g. https:// to the plain port) with the requests.
 
     A debugging server says why a request never arrived, not just that it did not.
     """
 
-    requests: Journal
-    url: str
+    def run() -> None:
+        seen = 0
+        while server.running or seen == 0:
+            new = server.protocol_errors.wait_for_more(seen, 0.5)
+            for text in new:
+                server.requests.append(MistakeNote(text, time.time()))
+            seen += len(new)
+            if not server.running and seen:
+                return
 
-    def _protocol_mismatch(self, kind: str, peer: Any) -> None:
-        super()._protocol_mismatch(kind, peer)  # type: ignore[misc]
-        self.requests.append(
-            MistakeNote(describe_protocol_error(kind, peer, self.url), time.time())
-        )
-
-
-class _DebugHTTPServer(_ReportsMistakes, HTTPServer):
-    pass
-
-
-class _DebugHTTPSServer(_ReportsMistakes, HTTPSServer):
-    pass
+    threading.Thread(target=run, name="localserver-cli-mistakes", daemon=True).start()
 
 
 def print_request(item: RecordedRequest | MistakeNote, console: Console, as_json: bool) -> bool:
@@ -153,16 +148,17 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     def make(args: argparse.Namespace) -> HTTPServer:
         server: HTTPServer
         if tls:
-            server = _DebugHTTPSServer(
+            server = HTTPSServer(
                 host=args.host, port=args.port, require_client_cert=args.client_cert
             )
         else:
-            server = _DebugHTTPServer(host=args.host, port=args.port)
+            server = HTTPServer(host=args.host, port=args.port)
         configure(server, args)
         return server
 
     def describe(server: HTTPServer, console: Console) -> None:
         console.note(f"localserver {args.command}: listening on {server.url}")
+        _forward_mistakes(server)
         if isinstance(server, HTTPSServer):
             describe_trust(server, console)
 
@@ -182,7 +178,7 @@ def describe_trust(server: HTTPSServer, console: Console) -> None:
     bundle = server.ca_bundle
     console.note(f"CA bundle: {bundle}")
     curl = f"curl --cacert {bundle}"
-    if server.require_client_cert:
+    if server.client_certs == "required":
         cert = server.issue_client_cert("localserver-cli-client")
         console.note(f"client certificate: {cert.cert_file}")
         console.note(f"client key: {cert.key_file}")

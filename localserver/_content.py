@@ -1,18 +1,35 @@
-"""The content-style default response: what pytest-localserver's ContentServer serves."""
+"""The content-style default response: what pytest-localserver's ContentServer serves.
+
+:class:`DefaultResponse` holds the settings (``content``, ``code``, ``headers``,
+``chunked``, ``show_post_vars``, ``store_request_data``) and answers with them. The
+answer is encoded once, the first time it is needed after a change, and then the
+same bytes go out for every request.
+"""
 
 from __future__ import annotations
 
 import enum
 import json
+import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from werkzeug.datastructures import Headers
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
-__all__ = ["Chunked", "Content", "check_code", "check_content", "check_headers", "check_chunked"]
+from ._args import check_bool, check_status
+from ._http1.writer import Reply
+from ._responders import encode_reply, reason_of
 
+__all__ = ["Chunked", "Content", "ContentValue", "DefaultResponse"]
+
+#: What ``serve_content`` and ``content`` take.
 Content = Union[str, bytes, Iterable[Union[str, bytes]], None]
+#: What ``content`` reads as.
+ContentValue = Union[str, bytes, tuple[Union[str, bytes], ...]]
+
+_DEFAULT_CODE = 204
+_NO_HANDLER_STATUS = 500
 
 
 class Chunked(enum.Enum):
@@ -31,15 +48,7 @@ class Chunked(enum.Enum):
         return bool(self.value)
 
 
-def check_code(code: object) -> int:
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise TypeError(f"'code' must be an int HTTP status (got {code!r})")
-    if not 100 <= code <= 999:
-        raise ValueError(f"'code' must be an HTTP status between 100 and 999 (got {code!r})")
-    return code
-
-
-def check_content(content: object) -> str | bytes | tuple[str | bytes, ...]:
+def check_content(content: object) -> ContentValue:
     if content is None:
         return ""
     if isinstance(content, (str, bytes)):
@@ -89,56 +98,114 @@ def check_chunked(chunked: object) -> Chunked:
     raise TypeError(f"'chunked' must be Chunked.YES, Chunked.NO or Chunked.AUTO (got {chunked!r})")
 
 
-def build_content_response(
-    request: Request,
-    content: str | bytes | tuple[str | bytes, ...],
-    code: int,
-    headers: list[tuple[str, str]],
-    chunked: Chunked,
-    show_post_vars: bool,
-) -> Response:
-    """A fresh response for one request; nothing in it is shared with the next.
+_Snapshot = tuple[ContentValue, int, list[tuple[str, str]], Chunked, bool, bool, bool, int]
 
-    *headers* is a private copy (name, value pairs) that this function may change.
-    """
-    if show_post_vars and request.method == "POST" and request.form:
-        fields = {
-            key: values[0] if len(values) == 1 else values
-            for key, values in request.form.to_dict(flat=False).items()
+
+class DefaultResponse:
+    """The default response's settings, and the reply they make."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.content: ContentValue = ""
+        self.code = _DEFAULT_CODE
+        self.headers = Headers()
+        self.chunked = Chunked.NO
+        self.show_post_vars = False
+        self.store_request_data = True
+        self.installed = False
+        self.no_handler_status_code = _NO_HANDLER_STATUS
+        self._canned: tuple[object, Reply] | None = None
+
+    def update(self, **settings: object) -> None:
+        """Set several settings at once, checked first (nothing changes on an error)."""
+        checks: dict[str, Callable[[object], object]] = {
+            "content": check_content,
+            "code": lambda v: check_status("code", v),
+            "headers": check_headers,
+            "chunked": check_chunked,
+            "show_post_vars": lambda v: check_bool("show_post_vars", v),
+            "store_request_data": lambda v: check_bool("store_request_data", v),
+            "no_handler_status_code": lambda v: check_status("no_handler_status_code", v),
         }
-        content = json.dumps(fields, sort_keys=True)
-        headers = _without(headers, "content-type")
-        headers.append(("Content-Type", "application/json"))
-        chunked = Chunked.NO
+        checked = {name: checks[name](value) for name, value in settings.items()}
+        with self.lock:
+            for name, value in checked.items():
+                setattr(self, name, value)
+            if set(checked) - {"store_request_data", "no_handler_status_code"}:
+                self.installed = True
+
+    def snapshot(self) -> _Snapshot:
+        with self.lock:
+            return (
+                self.content,
+                self.code,
+                self.headers.to_wsgi_list(),
+                self.chunked,
+                self.show_post_vars,
+                self.store_request_data,
+                self.installed,
+                self.no_handler_status_code,
+            )
+
+    def restore(self, snapshot: _Snapshot) -> None:
+        with self.lock:
+            (
+                self.content,
+                self.code,
+                headers,
+                self.chunked,
+                self.show_post_vars,
+                self.store_request_data,
+                self.installed,
+                self.no_handler_status_code,
+            ) = snapshot
+            self.headers = Headers(headers)
+
+    def reply(self, request: Request) -> Reply | None:
+        """The default response to *request*, or None when none is set."""
+        with self.lock:
+            headers = self.headers.to_wsgi_list()
+            if not (self.installed or headers):
+                return None
+            if self.show_post_vars and request.method == "POST" and request.form:
+                return _post_vars_reply(request, self.code, headers)
+            key = (self.content, self.code, headers, self.chunked)
+            canned = self._canned
+            if canned is None or canned[0] != key:
+                canned = (key, _content_reply(self.content, self.code, headers, self.chunked))
+                self._canned = canned
+            return canned[1]
+
+
+def _post_vars_reply(request: Request, code: int, headers: list[tuple[str, str]]) -> Reply:
+    fields = {
+        key: values[0] if len(values) == 1 else values
+        for key, values in request.form.to_dict(flat=False).items()
+    }
+    body = json.dumps(fields, sort_keys=True).encode()
+    kept = _without(
+        _without(_without(headers, "content-type"), "content-length"), "transfer-encoding"
+    )
+    kept += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return Reply(code, reason_of(code), kept, body)
+
+
+def _content_reply(
+    content: ContentValue, code: int, headers: list[tuple[str, str]], chunked: Chunked
+) -> Reply:
     items = [content] if isinstance(content, (str, bytes)) else list(content)
     encoded = [i.encode("utf-8") if isinstance(i, str) else i for i in items]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers = [*headers, ("Content-Type", "text/plain; charset=utf-8")]
     if _wants_chunks(chunked, headers):
         headers = _without(headers, "content-length")
         if not any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
             headers.append(("Transfer-Encoding", "chunked"))
-        body: Any = iter([item for item in encoded if item])
-    else:
-        headers = _without(headers, "transfer-encoding")
-        body = [b"".join(encoded)]
-        headers.append(("Content-Length", str(len(body[0]))))
-    if not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", "text/plain; charset=utf-8"))
-    response = _ContentResponse(body, status=code, headers=headers)
-    response.automatically_set_content_length = False
-    return response
-
-
-class _ContentResponse(Response):
-    """A response whose headers are final as built: served without werkzeug's fixups.
-
-    ``build_content_response`` already sets the framing headers, so the general
-    ``Response.__call__`` (header rewriting, closing wrappers) is work for nothing
-    on the hottest path of the server.
-    """
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        start_response(self.status, self.headers.to_wsgi_list())
-        return self.response
+        return Reply(code, reason_of(code), headers, [item for item in encoded if item])
+    body = b"".join(encoded)
+    headers = _without(headers, "transfer-encoding")
+    headers = [*_without(headers, "content-length"), ("Content-Length", str(len(body)))]
+    return encode_reply(code, headers, body)
 
 
 def _without(headers: list[tuple[str, str]], lowered: str) -> list[tuple[str, str]]:

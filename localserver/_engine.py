@@ -1,8 +1,10 @@
-"""The lifecycle engine shared by every server kind.
+"""The lifecycle engine every server composes: bind, accept, serve, stop at once.
 
 One listening socket bound on the caller's thread, one daemon thread that accepts
-connections, one daemon thread per connection, and a wake-up socket pair so that
-``stop()`` never waits for a poll interval.
+connections, one daemon thread per connection (reused for the next one), and a
+wake-up socket pair so that ``stop()`` never waits for a poll interval. The engine
+knows nothing of HTTP or SMTP: each accepted connection goes to the handler the
+server gave it.
 """
 
 from __future__ import annotations
@@ -17,31 +19,34 @@ import socket
 import ssl
 import threading
 import time
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Callable
 
+from ._args import check_host, check_port
 from ._errors import ServerThreadError
 
-__all__ = ["ServerEngine", "format_host"]
+__all__ = ["CLIENT_ERRORS", "Address", "ConnectionHandler", "Engine", "format_host"]
 
 _log = logging.getLogger("localserver")
 
 # Errors a rude or vanished client causes; they end one connection, never the server.
 CLIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
-    BlockingIOError,  # a kernel-side send timeout (SO_SNDTIMEO) on a silent client
+    BlockingIOError,  # a kernel-side timeout (SO_RCVTIMEO/SO_SNDTIMEO) on a silent client
     TimeoutError,
     socket.timeout,
     ssl.SSLError,
     EOFError,
 )
 
-# How long stop() waits for connection threads that are busy in user code.
-_JOIN_TIMEOUT = 2.0
+#: How long stop() waits for connection threads that are busy in user code.
+JOIN_TIMEOUT = 2.0
 # Finished connection threads kept waiting for the next connection, at most.
 _MAX_IDLE_WORKERS = 16
 
-_Job = tuple[socket.socket, Any, int]
+Address = Any  # (host, port) for TCP, (host, port, flow, scope) for IPv6
+#: Serves one accepted connection on its own thread: ``handler(sock, address, conn_id)``.
+ConnectionHandler = Callable[[socket.socket, Address, int], None]
+_Job = tuple[socket.socket, Address, int]
 
 
 def format_host(host: str) -> str:
@@ -51,48 +56,34 @@ def format_host(host: str) -> str:
     return host
 
 
-def _check_host(host: object) -> str:
-    if not isinstance(host, str) or not host:
-        raise TypeError(f"'host' must be a non-empty str (got {host!r})")
-    return host
-
-
-def _check_port(port: object) -> int:
-    if isinstance(port, bool) or not isinstance(port, int):
-        raise TypeError(f"'port' must be an int (got {port!r})")
-    if not 0 <= port <= 65535:
-        raise ValueError(f"'port' must be between 0 and 65535 (got {port!r})")
-    return port
-
-
-_S = TypeVar("_S", bound="ServerEngine")
-
-
 def _family_for(host: str) -> socket.AddressFamily:
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        address = ipaddress.ip_address(host)
     except ValueError:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
         return infos[0][0]
     return socket.AF_INET6 if address.version == 6 else socket.AF_INET
 
 
-class ServerEngine:
-    """Base class of every server: bind, serve on a thread, stop at once.
-
-    Subclasses implement :meth:`_handle_connection`, which runs on a thread of its
-    own for each accepted connection.
+class Engine:
+    """Binds, accepts and hands each connection to *handler*, on threads of its own.
 
     Args:
-        host: Address to bind; ``"127.0.0.1"`` by default, ``"::1"`` for IPv6.
-        port: Port to bind; ``0`` (the default) lets the system pick a free one.
+        host: Address to bind (brackets around IPv6 literals are removed).
+        port: Port to bind; ``0`` lets the system pick a free one.
+        handler: Called on a connection thread for each accepted connection
+            (may be set later, as the ``handler`` attribute, before ``start()``).
+        name: The server's name in thread names, logs and errors.
     """
 
-    _thread_name = "localserver"
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host = _check_host(host).strip("[]")
-        self._requested_port = _check_port(port)
+    def __init__(
+        self, host: str, port: int, handler: ConnectionHandler | None = None, *, name: str
+    ) -> None:
+        self.host = check_host(host)
+        self.requested_port = check_port(port)
+        self.name = name
+        #: Serves each accepted connection; set before start() at the latest.
+        self.handler = handler
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._waker: tuple[socket.socket, socket.socket] | None = None
@@ -107,55 +98,38 @@ class ServerEngine:
         self._errors: list[BaseException] = []
         self._bound: tuple[Any, ...] | None = None
         self._connection_counter = 0
-        # Set while the server is not serving; delays and hangs wait on it so that
-        # stop() ends them at once.
-        self._stopped = threading.Event()
-        self._stopped.set()
-
-    # -- public lifecycle -------------------------------------------------------------
-
-    @property
-    def host(self) -> str:
-        """The address the server binds (without brackets)."""
-        return self._host
+        #: Set while the engine is not serving; delays and hangs wait on it so that
+        #: stop() ends them at once.
+        self.stopped = threading.Event()
+        self.stopped.set()
 
     @property
     def port(self) -> int:
         """The bound port while running (or last run); the requested one before."""
-        if self._bound is not None:
-            return int(self._bound[1])
-        return self._requested_port
-
-    @property
-    def server_address(self) -> tuple[str, int]:
-        """``(host, port)`` of the listening socket."""
-        return (self.host, self.port)
+        return int(self._bound[1]) if self._bound is not None else self.requested_port
 
     @property
     def running(self) -> bool:
-        """Whether the server is accepting connections."""
+        """Whether the engine is accepting connections."""
         return self._serve_thread is not None
 
-    def is_running(self) -> bool:
-        """Whether the server is accepting connections (pytest-localserver's name)."""
-        return self.running
+    def describe(self) -> str:
+        """``"HTTPServer on 127.0.0.1:40123"``, for messages."""
+        return f"{self.name} on {format_host(self.host)}:{self.port}"
 
-    def start(self: _S) -> _S:
-        """Bind, listen and start serving on a daemon thread.
+    # -- lifecycle --------------------------------------------------------------------
 
-        The socket is bound here, on the caller's thread, so a busy port raises
-        right away.
-
-        Returns:
-            The server itself, so ``server = HTTPServer().start()`` works.
+    def start(self) -> None:
+        """Bind, listen and start accepting on a daemon thread.
 
         Raises:
-            RuntimeError: The server is already running.
+            RuntimeError: Already running.
+            ServerThreadError: A thread of the previous run failed unnoticed.
             OSError: The address cannot be bound; the message names host and port.
         """
         with self._lock:
             if self._serve_thread is not None:
-                raise RuntimeError(f"{self!r} is already running; call stop() first")
+                raise RuntimeError(f"{self.describe()} is already running; call stop() first")
             self._raise_pending_errors_locked()
             listener = self._bind()
             try:
@@ -166,32 +140,32 @@ class ServerEngine:
             self._listener = listener
             self._waker = waker
             self._bound = listener.getsockname()
-            self._stopped.clear()
+            self.stopped.clear()
             self._jobs = queue.SimpleQueue()
             self._idle_workers = 0
-            self._on_start()
             thread = threading.Thread(
-                target=self._serve, name=f"{self._thread_name}:{self.port}", daemon=True
+                target=self._serve, name=f"localserver:{self.port}", daemon=True
             )
             self._serve_thread = thread
         thread.start()
-        return self
 
     def stop(self) -> None:
-        """Stop serving, close every connection and release the port.
+        """Stop accepting, shut every connection down, join the threads, release the port.
 
-        Safe to call more than once and before :meth:`start`.
+        Safe to call more than once and before :meth:`start`. Connection threads
+        busy in user code are waited for at most :data:`JOIN_TIMEOUT` seconds (their
+        sockets are shut down at once, so their clients see the end right away).
 
         Raises:
-            ServerThreadError: The serve thread or a connection thread failed with
-                an unexpected exception since the last check.
+            ServerThreadError: A thread failed with an unexpected exception since
+                the last check.
         """
         with self._lock:
             thread = self._serve_thread
             self._serve_thread = None
             waker = self._waker
             self._waker = None
-            self._stopped.set()
+            self.stopped.set()
         if thread is not None:
             if waker is not None:
                 try:
@@ -210,7 +184,6 @@ class ServerEngine:
                 if self._listener is not None:
                     self._listener.close()
                     self._listener = None
-            self._on_stop()
         self.raise_pending_errors()
 
     def raise_pending_errors(self) -> None:
@@ -222,48 +195,23 @@ class ServerEngine:
         with self._lock:
             self._raise_pending_errors_locked()
 
-    def __enter__(self: _S) -> _S:
-        if not self.running:
-            self.start()
-        return self
+    # -- for the handlers -------------------------------------------------------------
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        state = "running" if self.running else "stopped"
-        return f"<{type(self).__name__} {format_host(self.host)}:{self.port} {state}>"
-
-    # -- hooks for subclasses ---------------------------------------------------------
-
-    def _on_start(self) -> None:
-        """Called with the lock held, after binding, before the serve thread starts."""
-
-    def _on_stop(self) -> None:
-        """Called after every thread has been joined."""
-
-    def _handle_connection(self, conn: socket.socket, address: Any, conn_id: int) -> None:
-        raise NotImplementedError
-
-    def _track_connection(self, conn_id: int, conn: socket.socket) -> None:
-        """Replace the socket stop() closes for *conn_id* (e.g. after a TLS wrap)."""
-        with self._lock:
-            if conn_id in self._connections:
-                self._connections[conn_id] = conn
-
-    def _record_error(self, error: BaseException) -> None:
+    def record_error(self, error: BaseException) -> None:
+        """Keep an unexpected exception of a server thread for the next check."""
         with self._lock:
             self._errors.append(error)
-        _log.error("error on a %s thread", type(self).__name__, exc_info=error)
+        _log.error("error on a %s thread", self.name, exc_info=error)
 
-    def _wait_stopped(self, timeout: float | None) -> bool:
-        """Sleep up to *timeout* seconds; return True at once if the server stops."""
-        return self._stopped.wait(timeout)
+    def track(self, conn_id: int, sock: socket.socket) -> None:
+        """Replace the socket stop() shuts down for *conn_id* (after a TLS wrap, say)."""
+        with self._lock:
+            if conn_id in self._connections:
+                self._connections[conn_id] = sock
+
+    def wait_stopped(self, timeout: float | None) -> bool:
+        """Sleep up to *timeout* seconds; return True at once if the engine stops."""
+        return self.stopped.wait(timeout)
 
     # -- internals --------------------------------------------------------------------
 
@@ -273,12 +221,12 @@ class ServerEngine:
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise ServerThreadError(
-                f"{type(self).__name__} on {format_host(self.host)}:{self.port}: a server "
-                f"thread failed with {type(first).__name__}: {first}{more}"
+                f"{self.describe()}: a server thread failed with "
+                f"{type(first).__name__}: {first}{more}"
             ) from first
 
     def _bind(self) -> socket.socket:
-        host, port = self._host, self._requested_port
+        host, port = self.host, self.requested_port
         try:
             family = _family_for(host)
         except socket.gaierror as exc:
@@ -326,13 +274,13 @@ class ServerEngine:
                         return
                     self._accept_ready(listener)
         except BaseException as exc:  # an accept-loop bug must not vanish
-            if not self._stopped.is_set():
-                self._record_error(exc)
+            if not self.stopped.is_set():
+                self.record_error(exc)
         finally:
             selector.close()
 
     def _accept_ready(self, listener: socket.socket) -> None:
-        while not self._stopped.is_set():
+        while not self.stopped.is_set():
             try:
                 conn, address = listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -342,7 +290,7 @@ class ServerEngine:
                     # Out of descriptors: back off instead of spinning; the pending
                     # connection is accepted once a descriptor is free.
                     _log.warning("accept() failed: %s", exc)
-                    self._stopped.wait(0.05)
+                    self.stopped.wait(0.05)
                     return
                 if exc.errno in (errno.ECONNABORTED, errno.EPROTO):
                     continue
@@ -362,20 +310,20 @@ class ServerEngine:
                 thread = threading.Thread(
                     target=self._worker,
                     args=(self._jobs, job),
-                    name=f"{self._thread_name}:{self.port}:worker{conn_id}",
+                    name=f"localserver:{self.port}:worker{conn_id}",
                     daemon=True,
                 )
                 self._connection_threads.add(thread)
             thread.start()
 
     def _worker(self, jobs: queue.SimpleQueue[_Job | None], job: _Job | None) -> None:
-        """Serve connections one after another until the server stops."""
+        """Serve connections one after another until the engine stops."""
         try:
             while job is not None:
                 self._connection_main(*job)
                 with self._lock:
                     if (
-                        self._stopped.is_set()
+                        self.stopped.is_set()
                         or jobs is not self._jobs
                         or self._idle_workers >= _MAX_IDLE_WORKERS
                     ):
@@ -386,16 +334,18 @@ class ServerEngine:
             with self._lock:
                 self._connection_threads.discard(threading.current_thread())
 
-    def _connection_main(self, conn: socket.socket, address: Any, conn_id: int) -> None:
+    def _connection_main(self, conn: socket.socket, address: Address, conn_id: int) -> None:
         try:
-            self._handle_connection(conn, address, conn_id)
+            if self.handler is None:
+                raise RuntimeError(f"{self.describe()} has no connection handler")
+            self.handler(conn, address, conn_id)
         except CLIENT_ERRORS:
             pass
         except OSError as exc:
-            if not (self._stopped.is_set() or exc.errno in (errno.EBADF, errno.ENOTCONN)):
-                self._record_error(exc)
+            if not (self.stopped.is_set() or exc.errno in (errno.EBADF, errno.ENOTCONN)):
+                self.record_error(exc)
         except BaseException as exc:
-            self._record_error(exc)
+            self.record_error(exc)
         finally:
             with self._lock:
                 tracked = self._connections.pop(conn_id, conn)
@@ -426,7 +376,7 @@ class ServerEngine:
             jobs.put(None)
 
     def _join_connection_threads(self) -> None:
-        deadline = time.monotonic() + _JOIN_TIMEOUT
+        deadline = time.monotonic() + JOIN_TIMEOUT
         current = threading.current_thread()
         while True:
             with self._lock:
@@ -437,11 +387,11 @@ class ServerEngine:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     _log.warning(
-                        "%d connection thread(s) of %r still busy after %.1f s; "
+                        "%d connection thread(s) of %s still busy after %.1f s; "
                         "left running as daemons",
                         len(threads),
-                        self,
-                        _JOIN_TIMEOUT,
+                        self.describe(),
+                        JOIN_TIMEOUT,
                     )
                     return
                 thread.join(remaining)

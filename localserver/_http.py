@@ -1,49 +1,55 @@
-"""``HTTPServer``: answers with configured content and records every request."""
+"""``HTTPServer``: answers as told and records every request. A façade over its parts.
+
+The parts, each built here once: the :class:`~._engine.Engine` (lifecycle), the
+HTTP/1.1 connection handler (:mod:`._http1`), the :class:`~._dispatch.Dispatcher`
+(one request from arrival to answer), the expectation :class:`~._registry.Registry`,
+the journal and the log, the :class:`~._content.DefaultResponse`, and the checks
+(:class:`~._checks.ServingChecks`, :class:`~._assertions.RequestAssertions`).
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Callable, NamedTuple
 
 from werkzeug.datastructures import Headers
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
-from ._checks import ProtocolMismatchError
-from ._content import (
-    Chunked,
-    Content,
-    build_content_response,
-    check_chunked,
-    check_code,
-    check_content,
-    check_headers,
-)
-from ._expect_api import ExpectationStyle
-from ._journal import Journal, RecordedRequest, record_request
-from ._protocol_errors import WRONG_PROTOCOL, describe_protocol_error
-from ._report import Situation
-from ._request_body import read_body
-from ._wsgi import WSGIApp, WSGIEngine
+from ._aliases import ServerAliases
+from ._args import check_bool, check_count, check_seconds
+from ._assertions import RequestAssertions, Step
+from ._checks import ServingChecks, Waiting
+from ._content import Chunked, Content, ContentValue, DefaultResponse
+from ._dispatch import Dispatcher, log_view
+from ._engine import Engine
+from ._expectation import DEFAULT_PRIORITY, Expectation, HandlerType
+from ._faults import Cancellation
+from ._http1.connection import HTTP1Handler
+from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
+from ._journal import Journal, JournalView
+from ._lifecycle import ServerLifecycle, join_url
+from ._matching import METHOD_ALL, UNDEFINED, RequestMatcher
+from ._recorded import RecordedRequest
+from ._registry import Registry
+from ._report import Mistake, Situation
+from ._responders import HeadersArg
+from ._version import __version__
 
-__all__ = ["HTTPServer"]
+__all__ = ["HTTPServer", "TestMark"]
 
-_DEFAULT_CODE = 204
 # How long a report waits for TLS handshakes under way to end or fail.
 _HANDSHAKE_SETTLE = 0.5
 
 
-class _TestMark(NamedTuple):
-    """What a test on a shared server started from (see ``_begin_test``)."""
+class TestMark(NamedTuple):
+    """Where a test on a shared server began (see :meth:`HTTPServer.begin_test`)."""
 
     checkpoint: int
-    settings: tuple[Any, ...]
+    settings: Any
 
 
-_NO_HANDLER_STATUS = 500
-
-
-class HTTPServer(ExpectationStyle, WSGIEngine):
+class HTTPServer(ServerLifecycle, ServerAliases):
     """An HTTP server on loopback that records requests and answers as told.
 
     The content style of pytest-localserver: set :attr:`content`, :attr:`code`,
@@ -60,27 +66,89 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         host: Address to bind; ``"127.0.0.1"`` by default, ``"::1"`` for IPv6.
         port: Port to bind; ``0`` picks a free one.
         connection_timeout: Seconds an idle or silent connection is kept open.
+        head_timeout: Seconds a client has to send a whole request head once it
+            began (408 after that); ``None`` for no deadline.
+        max_body_size: Largest request body in bytes (413 above it); ``None``
+            for no limit.
+        keep_alive: ``False`` closes the connection after every response
+            (``Connection: close``), as the peers' HTTP/1.0 servers do.
+        strict: ``False`` keeps unexpected requests and unused oneshot and
+            ordered expectations out of the after-test checks (the peers'
+            leniency); they are still recorded and summarised.
     """
+
+    __test__ = False  # not a pytest test class
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        connection_timeout: float | None = 60.0,
+        connection_timeout: float | None = DEFAULT_LIMITS.idle_timeout,
+        head_timeout: float | None = DEFAULT_LIMITS.head_timeout,
+        max_body_size: int | None = DEFAULT_LIMITS.body,
+        keep_alive: bool = True,
+        strict: bool = True,
     ) -> None:
-        super().__init__(host, port, connection_timeout=connection_timeout)
-        self._settings_lock = threading.Lock()
-        self._content: str | bytes | tuple[str | bytes, ...] = ""
-        self._code = _DEFAULT_CODE
-        self._headers = Headers()
-        self._chunked = Chunked.NO
-        self._show_post_vars = False
-        self._store_request_data = True
-        self._default_installed = False
-        self._no_handler_status_code = _NO_HANDLER_STATUS
-        self._journal = Journal()
-        self._init_expectations()
+        limits = Limits(
+            idle_timeout=check_seconds(
+                "connection_timeout", connection_timeout, none=True, zero=False
+            ),
+            head_timeout=check_seconds("head_timeout", head_timeout, none=True, zero=False),
+            body=check_count("max_body_size", max_body_size, none=True),
+        )
+        self._default = DefaultResponse()
+        self._registry = Registry()
+        self._journal: Journal[RecordedRequest] = Journal()
+        self._log: Journal[tuple[RecordedRequest, Response | None]] = Journal(view=log_view)
+        self._cancellation = Cancellation()
+        self._checks = ServingChecks(
+            self._registry, self._journal, lambda: self.url, self._situation
+        )
+        self._checks.strict = check_bool("strict", strict)
+        self._assertions = RequestAssertions(self._journal, self._registry, self._situation)
+        dispatcher = Dispatcher(
+            registry=self._registry,
+            journal=self._journal,
+            log=self._log,
+            default=self._default,
+            checks=self._checks,
+            cancellation=self._cancellation,
+        )
+        self._engine = Engine(host, port, name=type(self).__name__)
+        self._handler = HTTP1Handler(
+            dispatcher,
+            scheme=self._scheme,
+            limits=limits,
+            keep_alive=check_bool("keep_alive", keep_alive),
+            stopped=self._engine.stopped,
+            on_refusal=self._refused,
+            wrap=None,
+            server_software=f"localserver/{__version__}",
+        )
+        self._engine.handler = self._handler
+
+    def _before_start(self) -> None:
+        self._cancellation.renew()
+
+    def _before_stop(self) -> None:
+        # End pending delays, slow bodies and hangs first, so that joining the
+        # connection threads never waits for them.
+        self._cancellation.cancel()
+
+    def url_for(self, path: str) -> str:
+        """Absolute URL for *path* on this server (a leading ``/`` is optional)."""
+        return join_url(self.url, path)
+
+    @property
+    def connection_timeout(self) -> float | None:
+        """Seconds an idle connection is kept open (``None``: until stop())."""
+        return self._handler.limits.idle_timeout
+
+    @property
+    def strict(self) -> bool:
+        """Whether unexpected requests and unused expectations fail the after-test checks."""
+        return self._checks.strict
 
     # -- content style (pytest-localserver) -------------------------------------------
 
@@ -88,7 +156,7 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         self,
         content: Content = None,
         code: int = 200,
-        headers: Any = None,
+        headers: HeadersArg = None,
         chunked: Chunked = Chunked.NO,
         store_request_data: bool = True,
         show_post_vars: bool | None = None,
@@ -109,112 +177,229 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
             TypeError: An argument has the wrong type; nothing is changed.
             ValueError: ``code`` is not an HTTP status; nothing is changed.
         """
-        checked = (
-            check_content(content),
-            check_code(code),
-            check_headers(headers),
-            check_chunked(chunked),
-            _check_bool("store_request_data", store_request_data),
-        )
-        post_vars = (
-            None if show_post_vars is None else _check_bool("show_post_vars", show_post_vars)
-        )
-        with self._settings_lock:
-            (self._content, self._code, self._headers, self._chunked, self._store_request_data) = (
-                checked
-            )
-            if post_vars is not None:
-                self._show_post_vars = post_vars
-            self._default_installed = True
+        settings: dict[str, object] = {
+            "content": content,
+            "code": code,
+            "headers": headers,
+            "chunked": chunked,
+            "store_request_data": store_request_data,
+        }
+        if show_post_vars is not None:
+            settings["show_post_vars"] = show_post_vars
+        self._default.update(**settings)
 
     @property
-    def content(self) -> str | bytes | tuple[str | bytes, ...]:
+    def content(self) -> ContentValue:
         """Body of the default response (``""`` until set)."""
-        return self._content
+        return self._default.content
 
     @content.setter
     def content(self, value: Content) -> None:
-        checked = check_content(value)
-        with self._settings_lock:
-            self._content = checked
-            self._default_installed = True
+        self._default.update(content=value)
 
     @property
     def code(self) -> int:
         """Status of the default response (204 until set, as in pytest-localserver)."""
-        return self._code
+        return self._default.code
 
     @code.setter
     def code(self, value: int) -> None:
-        checked = check_code(value)
-        with self._settings_lock:
-            self._code = checked
-            self._default_installed = True
+        self._default.update(code=value)
 
     @property
     def headers(self) -> Headers:
         """Headers of the default response (changes in place take effect too)."""
-        return self._headers
+        return self._default.headers
 
     @headers.setter
-    def headers(self, value: Any) -> None:
-        checked = check_headers(value)
-        with self._settings_lock:
-            self._headers = checked
-            self._default_installed = True
+    def headers(self, value: HeadersArg) -> None:
+        self._default.update(headers=value)
 
     @property
     def chunked(self) -> Chunked:
         """:class:`Chunked` setting of the default response."""
-        return self._chunked
+        return self._default.chunked
 
     @chunked.setter
     def chunked(self, value: Chunked) -> None:
-        checked = check_chunked(value)
-        with self._settings_lock:
-            self._chunked = checked
-            self._default_installed = True
+        self._default.update(chunked=value)
 
     @property
     def show_post_vars(self) -> bool:
         """Answer a POST with its form fields as JSON (``{"name": "value", ...}``)."""
-        return self._show_post_vars
+        return self._default.show_post_vars
 
     @show_post_vars.setter
     def show_post_vars(self, value: bool) -> None:
-        checked = _check_bool("show_post_vars", value)
-        with self._settings_lock:
-            self._show_post_vars = checked
-            self._default_installed = True
+        self._default.update(show_post_vars=value)
 
     @property
     def store_request_data(self) -> bool:
         """Keep request bodies in :attr:`requests` (``False``: discard them)."""
-        return self._store_request_data
+        return self._default.store_request_data
 
     @store_request_data.setter
     def store_request_data(self, value: bool) -> None:
-        self._store_request_data = _check_bool("store_request_data", value)
+        self._default.update(store_request_data=value)
 
     @property
     def no_handler_status_code(self) -> int:
         """Status for a request nothing answers (no default response set)."""
-        return self._no_handler_status_code
+        return self._default.no_handler_status_code
 
     @no_handler_status_code.setter
     def no_handler_status_code(self, value: int) -> None:
-        self._no_handler_status_code = check_code(value)
-
-    # -- the journal ------------------------------------------------------------------
+        self._default.update(no_handler_status_code=value)
 
     @property
-    def requests(self) -> Journal:
+    def requests(self) -> Journal[RecordedRequest]:
         """Every request received, oldest first, as werkzeug ``Request`` objects.
 
-        A ``list`` (as in pytest-localserver) that server threads append to safely.
-        Each request's body stays readable (``get_data()``, ``form``, ``json``).
+        A sequence (read it as pytest-localserver's list) that server threads
+        append to safely. Each request's body stays readable (``get_data()``,
+        ``form``, ``json``).
         """
         return self._journal
+
+    # -- expectation style (pytest-httpserver) ----------------------------------------
+
+    def expect(
+        self,
+        matcher: RequestMatcher,
+        handler_type: HandlerType = HandlerType.PERMANENT,
+        *,
+        times: int | None = None,
+        priority: int = DEFAULT_PRIORITY,
+    ) -> Expectation:
+        """Expect requests that *matcher* accepts; answer them as the expectation says."""
+        if not isinstance(matcher, RequestMatcher):
+            raise TypeError(f"'matcher' must be a RequestMatcher (got {matcher!r:.60})")
+        if not isinstance(handler_type, HandlerType):
+            raise TypeError(f"'handler_type' must be a HandlerType (got {handler_type!r})")
+        expectation = Expectation(matcher, handler_type, times, priority, self._registry.add)
+        self._registry.draft(expectation)
+        return expectation
+
+    def expect_request(
+        self,
+        uri: object,
+        method: str = METHOD_ALL,
+        data: str | bytes | Any | None = None,
+        data_encoding: str = "utf-8",
+        headers: Mapping[str, Any] | None = None,
+        query_string: Any = None,
+        header_value_matcher: Callable[[str, str | None, str], bool] | None = None,
+        handler_type: HandlerType = HandlerType.PERMANENT,
+        json: Any = UNDEFINED,
+        *,
+        json_ignore_extra_keys: bool = False,
+        form: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        predicate: Callable[[Request], Any] | Sequence[Callable[[Request], Any]] | None = None,
+        times: int | None = None,
+        priority: int = DEFAULT_PRIORITY,
+    ) -> Expectation:
+        """Expect requests like this one; answer them as the returned expectation says.
+
+        Every argument left out accepts anything; see :class:`RequestMatcher` for
+        what each takes (exact paths, templates such as ``/users/<int:id>``,
+        regexes; header, cookie and form values as str, regex, callable or None
+        for absent; JSON bodies, optionally ignoring extra keys...). The
+        expectation matches requests once a ``respond_with_*`` method was called
+        on it.
+
+        Args:
+            handler_type: :class:`HandlerType`; ``expect_oneshot_request`` and
+                ``expect_ordered_request`` are shorter.
+            times: Answer at most this many requests, then disappear.
+            priority: Lower numbers win (1 is highest, default 5).
+
+        Raises:
+            TypeError, ValueError: An argument is malformed; the message names it.
+        """
+        matcher = RequestMatcher(
+            uri,
+            method,
+            data,
+            data_encoding,
+            headers,
+            query_string,
+            header_value_matcher,
+            json,
+            json_ignore_extra_keys=json_ignore_extra_keys,
+            form=form,
+            files=files,
+            cookies=cookies,
+            predicate=predicate,
+        )
+        return self.expect(matcher, handler_type, times=times, priority=priority)
+
+    def expect_oneshot_request(
+        self,
+        uri: object,
+        method: str = METHOD_ALL,
+        data: str | bytes | Any | None = None,
+        data_encoding: str = "utf-8",
+        headers: Mapping[str, Any] | None = None,
+        query_string: Any = None,
+        header_value_matcher: Callable[[str, str | None, str], bool] | None = None,
+        json: Any = UNDEFINED,
+        **kwargs: Any,
+    ) -> Expectation:
+        """Like :meth:`expect_request`, answering one request only (or ``times``)."""
+        return self.expect_request(
+            uri,
+            method,
+            data,
+            data_encoding,
+            headers,
+            query_string,
+            header_value_matcher,
+            HandlerType.ONESHOT,
+            json,
+            **kwargs,
+        )
+
+    def expect_ordered_request(
+        self,
+        uri: object,
+        method: str = METHOD_ALL,
+        data: str | bytes | Any | None = None,
+        data_encoding: str = "utf-8",
+        headers: Mapping[str, Any] | None = None,
+        query_string: Any = None,
+        header_value_matcher: Callable[[str, str | None, str], bool] | None = None,
+        json: Any = UNDEFINED,
+        **kwargs: Any,
+    ) -> Expectation:
+        """Like :meth:`expect_oneshot_request`; ordered expectations are used in turn.
+
+        A request that matches an ordered expectation before its turn is refused
+        with :attr:`no_handler_status_code` and recorded as an
+        :class:`~localserver.OutOfOrderError`.
+        """
+        return self.expect_request(
+            uri,
+            method,
+            data,
+            data_encoding,
+            headers,
+            query_string,
+            header_value_matcher,
+            HandlerType.ORDERED,
+            json,
+            **kwargs,
+        )
+
+    def format_matchers(self) -> str:
+        """The live expectations, grouped as pytest-httpserver groups them."""
+        return self._registry.format()
+
+    @property
+    def log(self) -> Journal[tuple[RecordedRequest, Response | None]]:
+        """``(request, response)`` pairs in arrival order; response is None after a fault."""
+        return self._log
 
     def clear(self) -> None:
         """Forget requests, the log, recorded failures and expectations.
@@ -227,133 +412,148 @@ class HTTPServer(ExpectationStyle, WSGIEngine):
         self._registry.clear()
         self._journal.clear()
         self._log.clear()
-        self._reset_checks()
-        with self._protocol_lock:
-            self._protocol_errors.clear()
+        self._checks.reset()
         self.raise_pending_errors()
 
-    # -- per-test isolation, shared by the unittest mixins and the pytest module -----
+    # -- checks -----------------------------------------------------------------------
 
-    def _begin_test(self) -> _TestMark:
+    def check_assertions(self) -> None:
+        """Raise the first recorded failure (and forget it), if any.
+
+        Failures are recorded for a request that matched nothing, a request out of
+        order, a request refused (too large, too slow, malformed), a client that
+        used the wrong scheme, an exhausted sequence, a matcher that raised, and
+        a handler that raised ``AssertionError``.
+
+        Raises:
+            AssertionError: The first failure (an :class:`~localserver.ExpectationError`
+                unless a handler raised its own ``AssertionError``).
+        """
+        self._checks.check_assertions()
+
+    def check_handler_errors(self) -> None:
+        """Re-raise the first exception a response handler raised (and forget it), if any."""
+        self._checks.check_handler_errors()
+
+    def check(self) -> None:
+        """:meth:`check_assertions`, then :meth:`check_handler_errors`."""
+        self._checks.check_assertions()
+        self._checks.check_handler_errors()
+
+    def assert_request_made(
+        self,
+        matcher: object = "",
+        *,
+        count: int | None = 1,
+        timeout: float | None = None,
+        **criteria: Any,
+    ) -> list[RecordedRequest]:
+        """Check that *count* received requests match; return them.
+
+        Args:
+            matcher: A :class:`RequestMatcher`, an expectation (its matcher is
+                used), or a path as :meth:`expect_request` takes it.
+            count: The exact number expected (0: none arrived); ``None``: at least one.
+            timeout: Wait up to this many seconds for them (requests from another
+                thread or process).
+            **criteria: :class:`RequestMatcher` arguments with a path: ``method=``,
+                ``query_string=``, ``headers=``, ``json=``, ``data=``, ``form=``...
+
+        Raises:
+            RequestCountError: Another number arrived; the message shows the
+                closest requests field by field.
+        """
+        return self._assertions.request_made(matcher, criteria, count, timeout)
+
+    def assert_requests_in_order(
+        self, *steps: Step, timeout: float | None = None
+    ) -> list[RecordedRequest]:
+        """Check that requests matching *steps* arrived in this order; return them.
+
+        Other requests may come before, between and after them. Each step is a
+        path, a :class:`RequestMatcher` or an expectation (a list of them works too).
+
+        Raises:
+            RequestOrderError: A step matched nothing after the previous one.
+        """
+        return self._assertions.in_order(steps, timeout)
+
+    def assert_expectations_met(self, timeout: float | None = None) -> None:
+        """Check that every oneshot, ordered and ``times=`` expectation was fully used.
+
+        Raises:
+            UnmetExpectationError: Some were not; the message lists them.
+        """
+        self._assertions.expectations_met(timeout)
+
+    @contextmanager
+    def wait(
+        self, raise_assertions: bool = True, stop_on_nohandler: bool = True, timeout: float = 5.0
+    ) -> Iterator[Waiting]:
+        """Wait, after the ``with`` block, until every oneshot and ordered expectation is used.
+
+        Yields an object whose ``result`` and ``elapsed_time`` are set on exit.
+        With *stop_on_nohandler* the wait ends at the first unmatched request.
+
+        Raises:
+            UnmetExpectationError: On timeout, with *raise_assertions*.
+        """
+        with self._checks.waiting(raise_assertions, stop_on_nohandler, timeout) as waiting:
+            yield waiting
+
+    @property
+    def protocol_errors(self) -> JournalView[str]:
+        """What clients did wrong before or instead of a request, oldest first.
+
+        A client that spoke TLS to this plain server or plain HTTP to an HTTPS
+        one, refused the server's certificate, lacked a required client
+        certificate, or sent a request the server refused (too large, too slow,
+        malformed). Such a request never reaches the journal, so this is where
+        "the server received nothing" is explained. A live sequence of
+        sentences: it grows as mistakes happen (``wait_for_more()`` waits for one).
+        """
+        return JournalView(self._checks.mistake_log)
+
+    # -- tests on a shared server (the unittest mixins and the pytest module) ---------
+
+    def begin_test(self) -> TestMark:
         """Start a test on a shared server: forget what earlier tests left behind.
 
-        The journal, the log, recorded failures and protocol errors are emptied and
-        pending delays end; expectations and the default response stay.
-
-        Returns:
-            A mark for :meth:`_end_test`.
+        The journal, the log, recorded failures and client mistakes are emptied
+        and pending delays end; expectations and the default response stay.
         """
         self._cancellation.cancel(renew=True)
         self._journal.clear()
         self._log.clear()
-        self._reset_checks()
-        with self._protocol_lock:
-            self._protocol_errors.clear()
-        with self._settings_lock:
-            settings = self._settings_snapshot()
-        return _TestMark(self._checkpoint(), settings)
+        self._checks.reset()
+        return TestMark(self._registry.checkpoint(), self._default.snapshot())
 
-    def _end_test(self, mark: _TestMark, check: bool = True) -> None:
+    def end_test(self, mark: TestMark, *, check: bool = True) -> list[str]:
         """End the test begun at *mark*: run its checks, then undo what it set up.
 
-        The expectations the test added are removed, and the default response
-        (``serve_content``, the content attributes, ``no_handler_status_code``)
-        goes back to what it was when the test began.
+        The expectations it added are removed, and the default response goes back
+        to what it was when the test began.
 
-        Args:
-            mark: What :meth:`_begin_test` returned.
-            check: Run the checks (unmatched requests, handler errors, oneshot,
-                ordered and ``times=`` expectations of this test left unused).
+        Returns:
+            In lenient mode, what strict mode would have reported, one line each.
 
         Raises:
             AssertionError: A check failed; the message explains it in full.
         """
         try:
-            if check:
-                self._check_test(mark.checkpoint)
+            return self._checks.check_test(mark.checkpoint) if check else []
         finally:
             self._cancellation.cancel(renew=True)
-            self._rollback(mark.checkpoint)
-            self._reset_checks()
-            with self._settings_lock:
-                self._restore_settings(mark.settings)
+            self._registry.rollback(mark.checkpoint)
+            self._checks.reset(mistakes=False)
+            self._default.restore(mark.settings)
 
-    def _settings_snapshot(self) -> tuple[Any, ...]:
-        return (
-            self._content,
-            self._code,
-            self._headers.copy(),
-            self._chunked,
-            self._show_post_vars,
-            self._store_request_data,
-            self._default_installed,
-            self._no_handler_status_code,
-        )
-
-    def _restore_settings(self, settings: tuple[Any, ...]) -> None:
-        (
-            self._content,
-            self._code,
-            headers,
-            self._chunked,
-            self._show_post_vars,
-            self._store_request_data,
-            self._default_installed,
-            self._no_handler_status_code,
-        ) = settings
-        self._headers = headers.copy()
-
-    def stop(self) -> None:
-        # End pending delays, slow bodies and hangs first, so that joining the
-        # connection threads never waits for them.
-        self._cancellation.cancel()
-        super().stop()
-
-    def _on_start(self) -> None:
-        super()._on_start()
-        self._cancellation.renew()
-
-    # -- serving ----------------------------------------------------------------------
-
-    @property
-    def app(self) -> WSGIApp:
-        return self._wsgi_app
-
-    def _wsgi_app(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        cancel = self._cancellation.current()
-        keep = self._store_request_data
-        body = read_body(environ, keep=keep)
-        request = record_request(environ, body, stored=keep)
-        return self._answer(environ, start_response, request, cancel)
+    # -- for the parts ----------------------------------------------------------------
 
     def _situation(self) -> Situation:
-        errors = self._protocol_errors_settled(_HANDSHAKE_SETTLE)
-        return Situation(self.url, self.host, self.port, self.running, errors)
+        mistakes = self._checks.mistakes(settle=_HANDSHAKE_SETTLE)
+        return Situation(self.url, self.host, self.port, self.running, mistakes)
 
-    def _protocol_mismatch(self, kind: str, peer: Any) -> None:
-        super()._protocol_mismatch(kind, peer)
-        if kind in WRONG_PROTOCOL:  # a wrong scheme is a test's bug: the checks say so
-            text = describe_protocol_error(kind, peer, self.url)
-            self._record_failure(ProtocolMismatchError(text + "\n"))
-
-    def _default_response(self, request: RecordedRequest) -> Response | None:
-        with self._settings_lock:
-            installed = self._default_installed or bool(self._headers)
-            settings = (
-                self._content,
-                self._code,
-                self._headers.to_wsgi_list(),
-                self._chunked,
-                self._show_post_vars,
-            )
-        if installed:
-            return build_content_response(request, *settings)
-        return None
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name!r} must be True or False (got {value!r})")
-    return value
+    def _refused(self, error: ProtocolError, peer: tuple[str, int]) -> None:
+        detail = f"answered {error.status}: {error.message}" if error.status else ""
+        self._checks.record_mistake(Mistake(error.kind, peer, detail))

@@ -3,46 +3,31 @@
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 from typing import Union
 
-from ._engine import format_host
+from ._aliases import HTTPSAliases
+from ._args import check_seconds
 from ._errors import LocalServerError
 from ._http import HTTPServer
+from ._http1.head import DEFAULT_LIMITS
+from ._http1.tls import TLSAcceptor
+from ._recorded import RecordedRequest
+from ._report import Mistake
 from ._tls import (
     ClientCertificate,
-    PlaintextOnTLSPort,
     TestAuthority,
-    accept_tls,
     check_client_cert_mode,
     default_authority,
     make_server_context,
 )
-from ._wsgi import _check_timeout
 
 __all__ = ["HTTPSServer"]
 
 StrPath = Union[str, "os.PathLike[str]"]
 
-# OpenSSL's reason for a failed server-side handshake -> the kind of mistake.
-_HANDSHAKE_MISTAKES = {
-    "TLSV1_ALERT_UNKNOWN_CA": "untrusted-certificate",
-    "SSLV3_ALERT_BAD_CERTIFICATE": "rejected-certificate",
-    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "rejected-certificate",
-    "PEER_DID_NOT_RETURN_A_CERTIFICATE": "no-client-certificate",
-    "CERTIFICATE_VERIFY_FAILED": "bad-client-certificate",
-    "UNSUPPORTED_PROTOCOL": "tls-version",
-    "TLSV1_ALERT_PROTOCOL_VERSION": "tls-version",
-    "VERSION_TOO_LOW": "tls-version",
-}
 
-# Bounds for reading the plain-text request we answer with a 400.
-_PLAIN_HEAD_LIMIT = 64 * 1024
-_PLAIN_ANSWER_TIMEOUT = 2.0
-
-
-class HTTPSServer(HTTPServer):
+class HTTPSServer(HTTPServer, HTTPSAliases):
     """:class:`HTTPServer` over TLS, with a certificate clients can verify.
 
     By default the server certificate comes from the process-wide test CA
@@ -72,7 +57,7 @@ class HTTPSServer(HTTPServer):
             assert response.text == "hello"
     """
 
-    scheme = "https"
+    _scheme = "https"
 
     def __init__(
         self,
@@ -86,14 +71,28 @@ class HTTPSServer(HTTPServer):
         ssl_context: ssl.SSLContext | None = None,
         authority: TestAuthority | None = None,
         handshake_timeout: float | None = 10.0,
-        connection_timeout: float | None = 60.0,
+        connection_timeout: float | None = DEFAULT_LIMITS.idle_timeout,
+        head_timeout: float | None = DEFAULT_LIMITS.head_timeout,
+        max_body_size: int | None = DEFAULT_LIMITS.body,
+        keep_alive: bool = True,
+        strict: bool = True,
     ) -> None:
-        super().__init__(host, port, connection_timeout=connection_timeout)
+        super().__init__(
+            host,
+            port,
+            connection_timeout=connection_timeout,
+            head_timeout=head_timeout,
+            max_body_size=max_body_size,
+            keep_alive=keep_alive,
+            strict=strict,
+        )
         self._client_certs = _client_cert_mode(require_client_cert, client_certs)
         if authority is not None and not isinstance(authority, TestAuthority):
             raise TypeError(f"'authority' must be a TestAuthority (got {authority!r})")
         self._authority = authority
-        self.handshake_timeout = _check_timeout("handshake_timeout", handshake_timeout)
+        self._handshake_timeout = check_seconds(
+            "handshake_timeout", handshake_timeout, none=True, zero=False
+        )
         self._own_cert_file: str | None = None
         self._context: ssl.SSLContext | None = None
         if ssl_context is not None:
@@ -148,16 +147,6 @@ class HTTPSServer(HTTPServer):
         """The CA certificate that clients should trust, PEM-encoded."""
         return self._test_authority("ca_pem").ca_pem
 
-    @property
-    def certificate(self) -> str:
-        """The file a client trusts, under pytest-localserver's name; the same as :attr:`ca_bundle`.
-
-        With ``cert_file=``, that file, as pytest-localserver does.
-        """
-        if self._own_cert_file is not None:
-            return self._own_cert_file
-        return self.ca_bundle
-
     def client_ssl_context(self, cert: ClientCertificate | None = None) -> ssl.SSLContext:
         """A new client ``SSLContext`` that trusts this server and checks host names.
 
@@ -188,11 +177,6 @@ class HTTPSServer(HTTPServer):
         """The client-certificate mode, ``"none"``, ``"optional"`` or ``"required"``."""
         return self._client_certs
 
-    @property
-    def require_client_cert(self) -> bool:
-        """Whether a client without a certificate is refused at the handshake."""
-        return self._client_certs == "required"
-
     def _test_authority(self, what: str) -> TestAuthority:
         if self._own_cert_file is not None or (
             self._context is not None and self._authority is None
@@ -203,79 +187,43 @@ class HTTPSServer(HTTPServer):
             )
         return self.authority
 
+    def assert_client_cert_presented(
+        self,
+        cert: ClientCertificate | str | None = None,
+        path: object = "",
+        timeout: float | None = None,
+    ) -> list[RecordedRequest]:
+        """Check that a request came with a client certificate (mutual TLS); return those.
+
+        Args:
+            cert: The certificate expected: a :class:`~localserver.ClientCertificate`,
+                a subject (``"CN=alice,..."``) or a common name (``"alice"``); any
+                certificate when left out.
+            path: Only requests to this path count (any path when left out).
+            timeout: Wait up to this many seconds for such a request.
+
+        Raises:
+            ClientCertificateError: None came; the message lists what did.
+        """
+        return self._assertions.client_cert(cert, path, timeout)
+
     # -- serving ----------------------------------------------------------------------
 
-    def start(self) -> HTTPSServer:
-        """Bind, listen and serve HTTPS on a daemon thread.
-
-        The first HTTPS server of the process creates the test CA (a few
-        milliseconds); later starts do no certificate work.
-        """
+    def _before_start(self) -> None:
+        # The first HTTPS server of the process creates the test CA (a few ms).
         if self._context is None:
             self._context = self.authority.server_context(self._client_certs)
-        # werkzeug reads this to fill wsgi.url_scheme.
-        self.ssl_context = self._context
-        return super().start()
-
-    def _wrap_connection(self, conn: socket.socket, conn_id: int) -> socket.socket:
-        context = self._context
-        if context is None:
-            raise RuntimeError("HTTPSServer accepted a connection before start()")
-        peer = conn.getpeername()
-
-        def adopt(tls: ssl.SSLSocket) -> None:
-            # From here stop() must shut down the TLS socket; the plain one is detached.
-            self._track_connection(conn_id, tls)
-            if self._stopped.is_set():
-                raise ConnectionAbortedError("the server is stopping")
-
-        self._handshake_started()
-        try:
-            return accept_tls(conn, context, self.handshake_timeout, on_wrap=adopt)
-        except PlaintextOnTLSPort:
-            self._protocol_mismatch("plain-to-tls", peer)
-            self._answer_plaintext(conn)
-            raise
-        except ssl.SSLError as exc:
-            kind = _HANDSHAKE_MISTAKES.get(str(exc.reason))
-            if kind is not None:
-                self._protocol_mismatch(kind, peer)
-            raise
-        finally:
-            self._handshake_ended()
-
-    def _answer_plaintext(self, conn: socket.socket) -> None:
-        """Tell a plain-HTTP client, in plain HTTP, that this port speaks TLS."""
-        timeout = _PLAIN_ANSWER_TIMEOUT
-        if self.handshake_timeout is not None:
-            timeout = min(timeout, self.handshake_timeout)
-        url = f"https://{format_host(self.host)}:{self.port}/"
-        body = (
-            f"This port speaks TLS: the request was sent as plain HTTP. Use {url} "
-            "and trust the server's CA (server.ca_bundle).\n"
-        ).encode("ascii")
-        response = (
-            b"HTTP/1.1 400 Bad Request\r\n"
-            b"Content-Type: text/plain; charset=utf-8\r\n"
-            b"Content-Length: %d\r\n"
-            b"Connection: close\r\n\r\n%s" % (len(body), body)
+        engine = self._engine
+        self._handler.wrap = TLSAcceptor(
+            self._context,
+            self._handshake_timeout,
+            stopped=engine.stopped,
+            track=engine.track,
+            on_mistake=lambda kind, peer: self._checks.record_mistake(Mistake(kind, peer)),
+            on_handshake=self._checks.handshake_changed,
+            https_url=lambda: self.url,
         )
-        try:
-            conn.settimeout(timeout)
-            # Read the request head first: closing with unread data would reset
-            # the connection before the client reads the answer.
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < _PLAIN_HEAD_LIMIT:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
-            conn.sendall(response)
-            conn.shutdown(socket.SHUT_WR)
-            while conn.recv(4096) and not self._stopped.is_set():
-                pass
-        except OSError:
-            pass
+        super()._before_start()
 
 
 def _client_cert_mode(require_client_cert: object, client_certs: object) -> str:

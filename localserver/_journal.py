@@ -1,133 +1,190 @@
-"""The request journal: every request a server received, in arrival order."""
+"""The journal: what a server received, in arrival order, safe to read while it grows.
+
+Server threads append; tests read it as a sequence (``len``, indexing, iteration,
+comparison with a list) and wait on it. A wait looks only at what arrived since it
+last looked, so a test thread waiting while thousands of requests arrive costs
+each of them O(1).
+"""
 
 from __future__ import annotations
 
-import io
 import threading
 import time
-from collections.abc import Iterable
-from typing import IO, Any, Callable, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable, Generic, TypeVar, overload
 
-from werkzeug.wrappers import Request
-
-__all__ = ["RecordedRequest", "Journal", "record_request"]
+__all__ = ["Journal", "JournalView"]
 
 _T = TypeVar("_T")
 
 
-class RecordedRequest(Request):
-    """A werkzeug ``Request`` as the server received it.
+class Journal(Sequence[_T], Generic[_T]):
+    """A thread-safe, append-only (until cleared) sequence that can be waited on.
 
-    Its body was read before the response was sent, so ``get_data()``, ``form``,
-    ``files`` and ``json`` keep working after the connection is gone.
+    Args:
+        items: The first entries.
+        view: Turns a stored entry into what readers get (once per entry, cached).
     """
 
-    # A test server is not the place to refuse large forms (werkzeug 3.1: 500 kB).
-    max_form_memory_size = None
-    max_form_parts = None  # type: ignore[assignment]
-
-    def _get_file_stream(
-        self,
-        total_content_length: int | None,
-        content_type: str | None,
-        filename: str | None = None,
-        content_length: int | None = None,
-    ) -> IO[bytes]:
-        # The body is in memory already; a temporary file per upload would only
-        # add a file to leak (ResourceWarning) once the journal is dropped.
-        return io.BytesIO()
-
-    @property
-    def connection_id(self) -> int:
-        """The connection the request came on; equal ids mean a reused connection."""
-        return int(self.environ.get("localserver.connection_id", 0))
-
-    @property
-    def received_at(self) -> float:
-        """When the request arrived, as ``time.time()``."""
-        return float(self.environ.get("localserver.received_at", 0.0))
-
-    @property
-    def client_cert_subject(self) -> str | None:
-        """Subject of the client certificate (mutual TLS), e.g. ``"CN=alice,..."``.
-
-        ``None`` when the client presented none. The text matches
-        ``ClientCertificate.subject``; the PEM is ``environ["SSL_CLIENT_CERT"]``.
-        """
-        pem = self.environ.get("SSL_CLIENT_CERT")
-        if not pem:
-            return None
-        from ._tls import subject_of_pem
-
-        return subject_of_pem(pem)
-
-    @property
-    def path_params(self) -> dict[str, Any]:
-        """Values of the named parts of the path template that matched (``{}`` if none)."""
-        return dict(self.environ.get("localserver.path_params") or {})
-
-    @property
-    def body_stored(self) -> bool:
-        """False when the server discarded the body (``store_request_data=False``)."""
-        return bool(self.environ.get("localserver.body_stored", True))
-
-
-def record_request(environ: dict[str, Any], body: bytes, stored: bool = True) -> RecordedRequest:
-    """Build the journal's copy of a request whose body has been read as *body*."""
-    copy = dict(environ)
-    # BytesIO shares the bytes object: reading it all back makes no copy.
-    copy["wsgi.input"] = io.BytesIO(body)
-    copy["wsgi.input_terminated"] = True
-    copy["localserver.received_at"] = time.time()
-    copy["localserver.body_stored"] = stored
-    copy.pop("werkzeug.socket", None)
-    copy.pop("localserver.stopped", None)
-    request = RecordedRequest(copy)
-    # Cached now, so that parsing ``form`` or ``files`` later (by a matcher, a
-    # report or the test) leaves ``get_data()`` intact; it shares the bytes.
-    request.get_data()
-    return request
-
-
-class Journal(list):  # type: ignore[type-arg]
-    """A list that is safe to append to from server threads and can be waited on.
-
-    It behaves as a plain ``list`` for reading (``len``, indexing, iteration,
-    comparison), as pytest-localserver's ``requests`` does.
-    """
-
-    def __init__(self, items: Iterable[Any] = ()) -> None:
-        super().__init__(items)
+    def __init__(
+        self, items: Iterable[Any] = (), *, view: Callable[[Any], _T] | None = None
+    ) -> None:
+        self._items: list[Any] = list(items)
+        self._view = view
+        self._viewed: dict[int, _T] = {}
         self.changed = threading.Condition(threading.Lock())
+        self._generation = 0
+
+    # -- writing (server threads) -----------------------------------------------------
 
     def append(self, item: Any) -> None:
+        """Add *item* and wake every waiter."""
         with self.changed:
-            super().append(item)
+            self._items.append(item)
             self.changed.notify_all()
 
     def clear(self) -> None:
+        """Forget everything (waiters start over from the new, empty journal)."""
         with self.changed:
-            super().clear()
+            self._items = []
+            self._viewed = {}
+            self._generation += 1
             self.changed.notify_all()
 
-    def drain(self) -> list[Any]:
-        """Take every item out at once (nothing appended meanwhile is lost)."""
+    def drain(self) -> list[_T]:
+        """Take every entry out at once (nothing appended meanwhile is lost)."""
         with self.changed:
-            items = list(self)
-            super().clear()
+            items = [self._get(i) for i in range(len(self._items))]
+            self._items = []
+            self._viewed = {}
+            self._generation += 1
             return items
 
-    def snapshot(self) -> list[Any]:
-        """A copy taken under the lock."""
+    # -- reading ----------------------------------------------------------------------
+
+    def _get(self, index: int) -> _T:
+        item = self._items[index]
+        if self._view is None:
+            return item  # type: ignore[no-any-return]
+        key = id(item)
+        viewed = self._viewed.get(key)
+        if viewed is None:
+            viewed = self._viewed[key] = self._view(item)
+        return viewed
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
         with self.changed:
-            return list(self)
+            if isinstance(index, slice):
+                return [self._get(i) for i in range(*index.indices(len(self._items)))]
+            return self._get(index)
 
-    def wait_until(self, predicate: Callable[[list[Any]], _T], timeout: float | None) -> _T:
-        """Wait until ``predicate(items)`` is true; return its last value.
+    def __len__(self) -> int:
+        return len(self._items)
 
-        Woken by each append, never polling. Returns the false value on timeout.
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self.snapshot())
+
+    def entries(self) -> list[Any]:
+        """The stored entries, before the view is applied."""
+        with self.changed:
+            return list(self._items)
+
+    def snapshot(self) -> list[_T]:
+        """A list of every entry, taken under the lock."""
+        with self.changed:
+            return [self._get(i) for i in range(len(self._items))]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Journal):
+            return self.snapshot() == other.snapshot()
+        if isinstance(other, (list, tuple)):
+            return self.snapshot() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.snapshot())
+
+    # -- waiting ----------------------------------------------------------------------
+
+    def wait_count(self, accept: Callable[[_T], bool], count: int, timeout: float | None) -> int:
+        """Wait until *count* entries satisfy *accept*; return how many do.
+
+        Each entry is tested once, when it arrives (or now, for those already
+        here), under the journal's lock: *accept* must be quick and must not
+        touch the journal. Returns the number found so far on timeout.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.changed:
+            generation, cursor, found = self._generation, 0, 0
+            while True:
+                if generation != self._generation:  # cleared meanwhile
+                    generation, cursor, found = self._generation, 0, 0
+                items = self._items
+                while cursor < len(items):
+                    if accept(self._get(cursor)):
+                        found += 1
+                    cursor += 1
+                if found >= count:
+                    return found
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return found
+                self.changed.wait(remaining)
+
+    def wait_for_more(self, seen: int, timeout: float | None) -> list[_T]:
+        """The entries after the first *seen*, waiting up to *timeout* for one to arrive.
+
+        Returns ``[]`` on timeout. If the journal was cleared and holds fewer than
+        *seen* entries, returns all it holds.
         """
         with self.changed:
-            return self.changed.wait_for(lambda: predicate(list(self)), timeout)
+            if len(self._items) <= seen:
+                self.changed.wait_for(lambda: len(self._items) != seen, timeout)
+            start = seen if len(self._items) >= seen else 0
+            return [self._get(i) for i in range(start, len(self._items))]
 
-    __hash__ = None
+
+class JournalView(Sequence[_T], Generic[_T]):
+    """A read-only window on a :class:`Journal`: read it, wait on it, never change it."""
+
+    def __init__(self, journal: Journal[_T]) -> None:
+        self._journal = journal
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        return self._journal[index]
+
+    def __len__(self) -> int:
+        return len(self._journal)
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self._journal)
+
+    def __eq__(self, other: object) -> bool:
+        return self._journal == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._journal)
+
+    def snapshot(self) -> list[_T]:
+        """A list of every entry, taken under the lock."""
+        return self._journal.snapshot()
+
+    def wait_for_more(self, seen: int, timeout: float | None) -> list[_T]:
+        """The entries after the first *seen*, waiting up to *timeout* for one to arrive."""
+        return self._journal.wait_for_more(seen, timeout)

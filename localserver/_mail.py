@@ -167,7 +167,7 @@ class ReceivedMail(EmailMessage):
         return f"<ReceivedMail from {self.mail_from!r} to {self.rcpt_tos!r}, {len(self.raw)} bytes>"
 
 
-class Outbox(Journal):
+class Outbox(Journal[ReceivedMail]):
     """The mails a server accepted, in arrival order; a thread-safe ``list``.
 
     Read it as a list (``len(outbox)``, ``outbox[0]``, iteration). Server threads
@@ -197,9 +197,8 @@ class Outbox(Journal):
             raise ValueError(f"'timeout' must be a number of seconds or None (got {timeout!r})")
         if count == 0:
             return self.snapshot()
-        mails: list[ReceivedMail] = self.wait_until(
-            lambda items: items if len(items) >= count else [], timeout
-        )
+        self.wait_count(lambda mail: True, count, timeout)
+        mails: list[ReceivedMail] = self.snapshot()
         if len(mails) < count:
             raise TimeoutError(
                 f"waited {timeout} s for {count} mail(s) but {len(self)} arrived; "

@@ -2,7 +2,8 @@
 
 Reports fit in 100 columns. The closest candidates come first, ranked by how many
 of their fields agree; a differing field is marked ``>>`` and followed by why.
-When nothing arrived at all, the report says so and names the usual causes.
+When nothing arrived at all, the report says so and names the usual causes, among
+them the mistakes clients made before HTTP began (:func:`describe_mistake`).
 """
 
 from __future__ import annotations
@@ -16,18 +17,24 @@ from typing import Any, NamedTuple
 
 from werkzeug.wrappers import Request
 
-from ._body_matchers import describe_body
-from ._matchers import FieldResult, RequestMatcher
-from ._protocol_errors import describe_protocol_error
+from ._engine import format_host
+from ._fields import FieldResult, describe_body
+from ._matching import RequestMatcher
 
 __all__ = [
     "WIDTH",
+    "WRONG_PROTOCOL",
+    "Mistake",
     "Situation",
     "closest_expectations",
     "count_report",
+    "describe_mistake",
+    "field_table",
     "format_request",
+    "listing",
     "miss_report",
     "nothing_arrived",
+    "request_line",
     "unmet_report",
 ]
 
@@ -38,6 +45,72 @@ _CELL_LINES = 3
 _SHOWN = 3
 
 
+# The two mistakes the checks report as failures: a client that used the wrong
+# scheme. Certificate problems fail on the client already, often on purpose.
+WRONG_PROTOCOL = frozenset({"tls-to-plain", "plain-to-tls"})
+
+_MISTAKES = {
+    "tls-to-plain": (
+        "{peer} started a TLS handshake on this plain HTTP server: the client used "
+        "https://; use {url} (or serve HTTPS with HTTPSServer)"
+    ),
+    "plain-to-tls": (
+        "{peer} sent plain HTTP to this HTTPS server: the client used http://; "
+        "use {url} (the request was answered 400 in plain text)"
+    ),
+    "untrusted-certificate": (
+        "{peer} refused this server's certificate at the TLS handshake: the client does "
+        "not trust the test CA; pass verify=server.ca_bundle (requests), "
+        "verify=server.client_ssl_context() (httpx), context=server.client_ssl_context() "
+        "(urllib, http.client) or set SSL_CERT_FILE to server.ca_bundle"
+    ),
+    "rejected-certificate": (
+        "{peer} rejected this server's certificate at the TLS handshake (bad or unknown "
+        "certificate): check the host name in the URL (the test certificate covers "
+        "localhost, 127.0.0.1 and ::1) and that the client trusts server.ca_bundle"
+    ),
+    "no-client-certificate": (
+        "{peer} presented no client certificate, and this server requires one: "
+        "give the client server.issue_client_cert(name) (e.g. requests' "
+        "cert=cert.pem_file)"
+    ),
+    "bad-client-certificate": (
+        "{peer} presented a client certificate this server does not trust: issue "
+        "it with server.issue_client_cert(name)"
+    ),
+    "tls-version": "{peer} offered no TLS version this server accepts: TLS 1.2 is the minimum",
+}
+
+
+class Mistake(NamedTuple):
+    """Something a client did that the server could not take, before or instead of a request.
+
+    Attributes:
+        kind: ``"tls-to-plain"``, ``"untrusted-certificate"``, ``"body-too-large"``...
+        peer: The client's ``(host, port)``.
+        detail: For a refused request, what the client was answered.
+    """
+
+    kind: str
+    peer: Any
+    detail: str = ""
+
+
+def describe_mistake(mistake: Mistake, url: str) -> str:
+    """One sentence saying what a client did wrong."""
+    peer = mistake.peer
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        who = f"the client at {format_host(str(peer[0]))}:{peer[1]}"
+    else:
+        who = f"the client {peer!r}" if peer else "a client"
+    template = _MISTAKES.get(mistake.kind)
+    if template is None:
+        text = f"{who} sent a request this server refused: {mistake.detail or mistake.kind}"
+    else:
+        text = template.format(peer=who, url=url)
+    return text[:1].upper() + text[1:]
+
+
 class Situation(NamedTuple):
     """What a report needs to know about the server."""
 
@@ -45,7 +118,7 @@ class Situation(NamedTuple):
     host: str
     port: int
     running: bool
-    protocol_errors: Sequence[tuple[str, Any]]
+    mistakes: Sequence[Mistake]
 
 
 def _cut(text: str, width: int) -> str:
@@ -98,6 +171,21 @@ def format_request(request: Request, indent: str = "  ") -> list[str]:
     return lines
 
 
+def request_line(request: Request) -> str:
+    """``METHOD /path?query`` of *request*, cut to fit."""
+    return format_request(request, "")[0]
+
+
+def listing(title: str, requests: Sequence[Request], limit: int = 10) -> str:
+    """*title*, then each request (line, headers, body), at most *limit* of them."""
+    lines = ["", title]
+    for request in requests[:limit]:
+        lines += format_request(request, "  ")
+    if len(requests) > limit:
+        lines.append(f"  ... and {len(requests) - limit} more")
+    return "\n".join(lines) + "\n"
+
+
 def _score(rows: Sequence[FieldResult]) -> tuple[int, int]:
     agree = sum(1 for r in rows if r.ok)
     return (-agree, len(rows) - agree)
@@ -144,17 +232,20 @@ def miss_report(
 
 def count_report(
     matcher: RequestMatcher,
-    expected: int,
+    expected: int | None,
     found: int,
     requests: Sequence[Request],
     situation: Situation,
     timeout: float | None = None,
 ) -> str:
-    """Why ``assert_request_made`` failed: the count, then the nearest requests received."""
+    """Why ``assert_request_made`` failed: the count, then the nearest requests received.
+
+    *expected* None means "at least one".
+    """
     waited = f" after waiting {timeout:g} s" if timeout else ""
-    lines = [
-        f"expected {expected} request(s) matching {matcher.describe()}; found {found}{waited}."
-    ]
+    wanted = "at least 1 request" if expected is None else f"{expected} request(s)"
+    what = f" matching {matcher.describe()}" if matcher.fields else ""
+    lines = [f"expected {wanted}{what}; found {found}{waited}."]
     if not requests:
         lines += ["", *nothing_arrived(situation)]
         return "\n".join(lines) + "\n"
@@ -191,10 +282,11 @@ def nothing_arrived(situation: Situation) -> list[str]:
     if not situation.running:
         lines.append("- The server is not running: call start() (or use it as a context manager).")
     seen: dict[str, int] = {}
-    for kind, peer in situation.protocol_errors:
+    for mistake in situation.mistakes:
+        kind = mistake.kind
         seen[kind] = seen.get(kind, 0) + 1
         if seen[kind] == 1:
-            lines.extend(_protocol_hint(kind, peer, situation))
+            lines.extend(_protocol_hint(mistake, situation))
     for kind, times in seen.items():
         if times > 1:
             lines.append(f"  ({kind}: {times} connections in all)")
@@ -209,7 +301,8 @@ def nothing_arrived(situation: Situation) -> list[str]:
     return wrapped
 
 
-def _protocol_hint(kind: str, peer: Any, situation: Situation) -> list[str]:
+def _protocol_hint(mistake: Mistake, situation: Situation) -> list[str]:
+    kind, peer = mistake.kind, mistake.peer
     where = f" from {peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else ""
     if kind == "tls-to-plain":
         return [
@@ -221,8 +314,7 @@ def _protocol_hint(kind: str, peer: Any, situation: Situation) -> list[str]:
             f"- A client sent plain HTTP (http://) to this TLS port{where}: use "
             f"{situation.url.replace('http://', 'https://')}.",
         ]
-    text = describe_protocol_error(kind, peer, situation.url)
-    return [f"- {text}."]
+    return [f"- {describe_mistake(mistake, situation.url)}."]
 
 
 def proxy_hints(host: str, environ: Mapping[str, str]) -> list[str]:

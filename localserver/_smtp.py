@@ -8,8 +8,10 @@ import ssl
 from collections.abc import Mapping
 from typing import Any, Callable, Union
 
-from ._engine import ServerEngine, format_host
+from ._aliases import SMTPAliases
+from ._engine import Engine, format_host
 from ._journal import Journal
+from ._lifecycle import ServerLifecycle
 from ._mail import Outbox, ReceivedMail
 from ._smtp_auth import check_auth_option
 from ._smtp_faults import FaultRule, Faults
@@ -51,7 +53,7 @@ def _check_hostname(hostname: object) -> str:
     return hostname
 
 
-class SMTPServer(ServerEngine):
+class SMTPServer(ServerLifecycle, SMTPAliases):
     """An SMTP server on loopback that keeps every mail it is sent.
 
     Each accepted mail lands in :attr:`outbox` as a :class:`ReceivedMail`: an
@@ -100,8 +102,6 @@ class SMTPServer(ServerEngine):
             assert server.outbox[0]["Subject"] == message["Subject"]
     """
 
-    _thread_name = "localserver-smtp"
-
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -120,7 +120,7 @@ class SMTPServer(ServerEngine):
         ssl_context: ssl.SSLContext | None = None,
         bare_lf: str = "reject",
     ) -> None:
-        super().__init__(host, port)
+        self._engine = Engine(host, port, self._handle_connection, name=type(self).__name__)
         self.hostname = _check_hostname(hostname)
         self.max_message_size = _check_limit("max_message_size", max_message_size, allow_none=True)
         self.max_recipients: int = (
@@ -160,7 +160,7 @@ class SMTPServer(ServerEngine):
             raise ValueError(f"'bare_lf' must be 'reject' or 'accept' (got {bare_lf!r})")
         self.bare_lf = bare_lf
         self.outbox = Outbox()
-        self.auth_attempts: Journal = Journal()
+        self.auth_attempts: Journal[Any] = Journal()
         self.faults = Faults()
 
     # -- addresses -----------------------------------------------------------------------
@@ -175,15 +175,6 @@ class SMTPServer(ServerEngine):
         """``smtp://host:port`` (``smtps://`` with implicit TLS)."""
         scheme = "smtps" if self.smtps else "smtp"
         return f"{scheme}://{format_host(self.host)}:{self.port}"
-
-    @property
-    def accepting(self) -> bool:
-        """Whether the server is serving (pytest-localserver's name)."""
-        return self.running
-
-    def is_alive(self) -> bool:
-        """Whether the server is serving (pytest-localserver's name)."""
-        return self.running
 
     # -- TLS -----------------------------------------------------------------------------
 
@@ -228,9 +219,9 @@ class SMTPServer(ServerEngine):
             self.ssl_context,
             timeout,
             # Tracked before the handshake, so stop() can cut a stalled one short.
-            on_wrap=lambda wrapped: self._track_connection(conn_id, wrapped),
+            on_wrap=lambda wrapped: self._engine.track(conn_id, wrapped),
         )
-        if self._stopped.is_set():  # stopped while the socket changed hands
+        if self._engine.stopped.is_set():  # stopped while the socket changed hands
             tls_sock.close()
             raise SessionClosed("server stopped")
         return tls_sock
@@ -249,7 +240,7 @@ class SMTPServer(ServerEngine):
 
     # -- per-test isolation, shared by the unittest mixins and the pytest module -----
 
-    def _begin_test(self) -> list[FaultRule]:
+    def begin_test(self) -> list[FaultRule]:
         """Start a test on a shared server: empty the outbox and the AUTH and fault logs.
 
         Fault rules already set (e.g. in ``setUpClass``) stay.
@@ -262,7 +253,7 @@ class SMTPServer(ServerEngine):
         self.faults.injected.clear()
         return self.faults.rules
 
-    def _end_test(self, mark: list[FaultRule], check: bool = True) -> None:
+    def end_test(self, mark: list[FaultRule], check: bool = True) -> None:
         """End the test begun at *mark*: remove the fault rules it added.
 
         Args:
@@ -276,9 +267,17 @@ class SMTPServer(ServerEngine):
 
     # -- engine hooks --------------------------------------------------------------------
 
-    def _on_start(self) -> None:
+    def _before_start(self) -> None:
         if self.starttls or self.smtps:
             self.ssl_context  # noqa: B018 - build the context on the caller's thread
 
     def _handle_connection(self, conn: socket.socket, address: Any, conn_id: int) -> None:
         SMTPSession(self, conn, address, conn_id).run()
+
+    # -- for the session (to become an explicit interface) ------------------------------
+
+    def _wait_stopped(self, timeout: float | None) -> bool:
+        return self._engine.wait_stopped(timeout)
+
+    def _record_error(self, error: BaseException) -> None:
+        self._engine.record_error(error)

@@ -6,7 +6,7 @@ import random
 import re
 import threading
 from types import TracebackType
-from typing import Callable, NamedTuple, Union
+from typing import Any, Callable, NamedTuple, Union
 
 from ._journal import Journal
 
@@ -163,7 +163,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._random = random.Random()
-        self.injected: Journal = Journal()
+        self.injected: Journal[Any] = Journal()
 
     def add(
         self,

@@ -1,130 +1,37 @@
-"""HTTP servers for WSGI applications, on the shared lifecycle engine."""
+"""``WSGIServer``: any WSGI application on loopback, over HTTP/1.1 (or HTTPS)."""
 
 from __future__ import annotations
 
-import socket
 import ssl
 import threading
-from collections.abc import Iterable
 from typing import Any, Callable
 
-from ._engine import ServerEngine, format_host
-from ._protocol_errors import describe_protocol_error
-from ._wsgi_handler import RequestHandler
+from ._aliases import ServerAliases
+from ._args import check_bool, check_count, check_seconds
+from ._engine import Engine
+from ._http1.connection import HTTP1Handler
+from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
+from ._http1.tls import TLSAcceptor
+from ._http1.wsgi import WSGIAdapter, WSGIApp
+from ._lifecycle import ServerLifecycle, join_url
+from ._report import Mistake, describe_mistake
+from ._version import __version__
 
-__all__ = ["WSGIEngine", "WSGIServer", "describe_protocol_error"]
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def _check_timeout(name: str, value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{name!r} must be a positive number of seconds or None (got {value!r})")
-    return float(value)
+__all__ = ["WSGIApp", "WSGIServer"]
 
 
-class WSGIEngine(ServerEngine):
-    """The HTTP part of the engine: one keep-alive HTTP/1.1 handler per connection."""
-
-    # Read by werkzeug's environ builder.
-    multithread = True
-    multiprocess = False
-    scheme = "http"
-
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        connection_timeout: float | None = 60.0,
-    ) -> None:
-        super().__init__(host, port)
-        self.connection_timeout = _check_timeout("connection_timeout", connection_timeout)
-        self.ssl_context: ssl.SSLContext | None = None
-        self._protocol_errors: list[tuple[str, Any]] = []
-        self._protocol_lock = threading.Lock()
-        # TLS handshakes under way; a report waits for them to end (or fail and
-        # be recorded) before it says that nothing arrived.
-        self._handshakes = 0
-        self._handshakes_changed = threading.Condition(self._protocol_lock)
-
-    @property
-    def app(self) -> WSGIApp:
-        raise NotImplementedError
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123`` (IPv6 hosts in brackets)."""
-        return f"{self.scheme}://{format_host(self.host)}:{self.port}"
-
-    def url_for(self, path: str) -> str:
-        """Absolute URL for *path* on this server (a leading ``/`` is optional)."""
-        if not isinstance(path, str):
-            raise TypeError(f"'path' must be a str (got {path!r})")
-        if not path.startswith("/"):
-            path = "/" + path
-        return self.url + path
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        """werkzeug's environ builder reports TLS oddities here; stay quiet."""
-
-    def _wrap_connection(self, conn: socket.socket, conn_id: int) -> socket.socket:
-        """Hook for TLS: return the socket the HTTP handler talks over."""
-        return conn
-
-    def _handle_connection(self, conn: socket.socket, address: Any, conn_id: int) -> None:
-        conn = self._wrap_connection(conn, conn_id)
-        RequestHandler(conn, address, self, conn_id)
-
-    def _protocol_mismatch(self, kind: str, peer: Any) -> None:
-        """Record a client that spoke the wrong protocol (e.g. TLS to a plain port)."""
-        with self._protocol_lock:
-            self._protocol_errors.append((kind, peer))
-
-    def _handshake_started(self) -> None:
-        with self._handshakes_changed:
-            self._handshakes += 1
-
-    def _handshake_ended(self) -> None:
-        with self._handshakes_changed:
-            self._handshakes -= 1
-            self._handshakes_changed.notify_all()
-
-    def _protocol_errors_settled(self, timeout: float) -> list[tuple[str, Any]]:
-        """The recorded mistakes, once handshakes under way have ended (up to *timeout*).
-
-        A client that rejects the certificate fails at once, while the server
-        learns of it a moment later: waiting here keeps a report made right
-        after the client's error from missing the cause.
-        """
-        with self._handshakes_changed:
-            self._handshakes_changed.wait_for(lambda: self._handshakes == 0, timeout)
-            return list(self._protocol_errors)
-
-    @property
-    def protocol_errors(self) -> list[str]:
-        """What went wrong before HTTP began, oldest first, one sentence each.
-
-        A client that spoke TLS to this plain server or plain HTTP to an HTTPS
-        one, refused the server's certificate, or lacked a client certificate
-        that is required. Such a request never reaches the journal, so this is
-        where "the server received nothing" is explained.
-        """
-        with self._protocol_lock:
-            errors = list(self._protocol_errors)
-        return [describe_protocol_error(kind, peer, self.url) for kind, peer in errors]
-
-
-class WSGIServer(WSGIEngine):
+class WSGIServer(ServerLifecycle, ServerAliases):
     """Serve any WSGI application on loopback, on a thread of its own.
 
     Args:
         application: The WSGI callable to serve.
         host: Address to bind; ``"127.0.0.1"`` by default, ``"::1"`` for IPv6.
         port: Port to bind; ``0`` picks a free one.
+        ssl_context: A server ``SSLContext``: serve HTTPS with it.
         connection_timeout: Seconds an idle or silent connection is kept open.
+        head_timeout: Seconds a client has to send a whole request head (408 after).
+        max_body_size: Largest request body in bytes (413 above); ``None``: no limit.
+        keep_alive: ``False`` closes the connection after every response.
 
     Example::
 
@@ -139,27 +46,83 @@ class WSGIServer(WSGIEngine):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        connection_timeout: float | None = 60.0,
+        ssl_context: ssl.SSLContext | None = None,
+        connection_timeout: float | None = DEFAULT_LIMITS.idle_timeout,
+        head_timeout: float | None = DEFAULT_LIMITS.head_timeout,
+        max_body_size: int | None = DEFAULT_LIMITS.body,
+        keep_alive: bool = True,
     ) -> None:
         if application is not None and not callable(application):
             raise TypeError(
                 f"'application' must be a WSGI callable (got {application!r}); "
                 "pass host and port as keywords: WSGIServer(app, host=..., port=...)"
             )
-        super().__init__(host, port, connection_timeout=connection_timeout)
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise TypeError(f"'ssl_context' must be an ssl.SSLContext (got {ssl_context!r})")
+        limits = Limits(
+            idle_timeout=check_seconds(
+                "connection_timeout", connection_timeout, none=True, zero=False
+            ),
+            head_timeout=check_seconds("head_timeout", head_timeout, none=True, zero=False),
+            body=check_count("max_body_size", max_body_size, none=True),
+        )
         self._application = application
-
-    @property
-    def app(self) -> WSGIApp:
-        if self._application is None:
-            raise RuntimeError("WSGIServer has no application: pass one to WSGIServer(app)")
-        return self._application
+        self._scheme = "https" if ssl_context is not None else "http"
+        self._mistakes: list[Mistake] = []
+        self._lock = threading.Lock()
+        self._engine = Engine(host, port, name=type(self).__name__)
+        engine = self._engine
+        wrap = None
+        if ssl_context is not None:
+            wrap = TLSAcceptor(
+                ssl_context,
+                10.0,
+                stopped=engine.stopped,
+                track=engine.track,
+                on_mistake=lambda kind, peer: self._note(Mistake(kind, peer)),
+                on_handshake=lambda delta: None,
+                https_url=lambda: self.url,
+            )
+        engine.handler = HTTP1Handler(
+            WSGIAdapter(application or _no_application),
+            scheme=self._scheme,
+            limits=limits,
+            keep_alive=check_bool("keep_alive", keep_alive),
+            stopped=engine.stopped,
+            on_refusal=self._refused,
+            wrap=wrap,
+            server_software=f"localserver/{__version__}",
+        )
 
     @property
     def application(self) -> WSGIApp | None:
         """The WSGI callable being served."""
         return self._application
 
-    def is_alive(self) -> bool:
-        """Whether the server is running (pytest-localserver's thread-style name)."""
-        return self.running
+    def url_for(self, path: str) -> str:
+        """Absolute URL for *path* on this server (a leading ``/`` is optional)."""
+        return join_url(self.url, path)
+
+    @property
+    def protocol_errors(self) -> list[str]:
+        """What clients did wrong before HTTP began or instead of a request, oldest first."""
+        with self._lock:
+            mistakes = list(self._mistakes)
+        return [describe_mistake(m, self.url) for m in mistakes]
+
+    def _note(self, mistake: Mistake) -> None:
+        with self._lock:
+            self._mistakes.append(mistake)
+
+    def _refused(self, error: ProtocolError, peer: tuple[str, int]) -> None:
+        detail = f"answered {error.status}: {error.message}" if error.status else ""
+        self._note(Mistake(error.kind, peer, detail))
+
+
+def _no_application(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    body = b"WSGIServer has no application: pass one, WSGIServer(app)\n"
+    start_response(
+        "500 Internal Server Error",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]

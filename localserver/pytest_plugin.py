@@ -32,7 +32,7 @@ from typing import Any, Generic, NoReturn, TypeVar, Union
 
 import pytest
 
-from ._checks import ExpectationError
+from ._errors import CheckError
 from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._smtp import SMTPServer
@@ -157,7 +157,7 @@ class _OneTest(Generic[_S]):
     def __init__(self, server: _S, request: pytest.FixtureRequest) -> None:
         self._server = server
         self._request = request
-        self._mark: Any = server._begin_test()
+        self._mark: Any = server.begin_test()
 
     def __enter__(self) -> _S:
         return self._server
@@ -165,13 +165,13 @@ class _OneTest(Generic[_S]):
     def __exit__(self, *exc_info: object) -> None:
         __tracebackhide__ = True
         try:
-            self._server._end_test(self._mark, check=_checks_wanted(self._request))
-        except ExpectationError as failure:
+            self._server.end_test(self._mark, check=_checks_wanted(self._request))
+        except CheckError as failure:
             # Our message says it all: the frames inside localserver add nothing, and
             # a cause that is one of our reports is already in it. A handler's own
             # exception stays chained, for its traceback.
             cause = failure.__cause__
-            if isinstance(cause, ExpectationError):
+            if isinstance(cause, CheckError):
                 cause = None
             raise failure.with_traceback(None) from cause
 

@@ -64,12 +64,12 @@ class TestCheck:
             server.check()
         server.check()
 
-    def test_reset_checks_forgets_failures(self, server, client):
-        """_reset_checks() (for per-test isolation) drops recorded failures and errors."""
+    def test_begin_test_forgets_failures(self, server, client):
+        """begin_test() (per-test isolation) drops recorded failures and errors."""
         server.expect_request("/bad").respond_with_handler(lambda request: 1 / 0)
         client.get(server.url_for("/bad"), timeout=TIMEOUT)
         client.get(server.url_for("/missing"), timeout=TIMEOUT)
-        server._reset_checks()
+        server.begin_test()
         server.check()
 
 
@@ -108,12 +108,14 @@ class TestAssertRequestMade:
 
     def test_bad_arguments(self, server):
         """Bad matcher, count and timeout arguments are named."""
-        with pytest.raises(TypeError, match=r"'matcher' must be a RequestMatcher"):
+        with pytest.raises(TypeError, match=r"'uri' must be a path str"):
             server.assert_request_made(3)
-        with pytest.raises(ValueError, match=r"'count' must be an int of 0 or more"):
+        with pytest.raises(ValueError, match=r"'count' must be 0 or more"):
             server.assert_request_made("/x", count=-1)
-        with pytest.raises(ValueError, match=r"'timeout' must be a number of seconds"):
+        with pytest.raises(TypeError, match=r"'timeout' must be a number of seconds"):
             server.assert_request_made("/x", timeout="1")
+        with pytest.raises(ValueError, match=r"'timeout' must be a number of seconds"):
+            server.assert_request_made("/x", timeout=-1)
 
     def test_raises_under_python_o(self):
         """The checks still fail under python -O: they never use the assert statement."""

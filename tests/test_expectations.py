@@ -86,8 +86,10 @@ class TestResponses:
         exp = server.expect_request("/x")
         with pytest.raises(TypeError, match=r"'response_data' must be str or bytes"):
             exp.respond_with_data({"a": 1})
-        with pytest.raises(ValueError, match=r"'status' must be an int HTTP status"):
+        with pytest.raises(ValueError, match=r"'status' must be an HTTP status between 100"):
             exp.respond_with_data("x", status=1000)
+        with pytest.raises(TypeError, match=r"'status' must be an int HTTP status"):
+            exp.respond_with_data("x", status="200")
         with pytest.raises(TypeError, match=r"'response_json' must be JSON-serialisable"):
             exp.respond_with_json(object())
         with pytest.raises(TypeError, match=r"'func' must be callable"):
@@ -169,7 +171,7 @@ class TestLifetimes:
             server.expect_request("/t", times=-1)
         with pytest.raises(ValueError, match=r"'times' must be 1 or more"):
             server.expect_request("/t", times=0)
-        with pytest.raises(TypeError, match=r"'times' must be a positive int"):
+        with pytest.raises(TypeError, match=r"'times' must be an int of 1 or more"):
             server.expect_request("/t", times="2")
 
     def test_ordered_in_turn(self, server, client):
@@ -294,14 +296,14 @@ class TestClearAndRollback:
         server.check()
         assert get(client, server, "/e").text == "default"
 
-    def test_rollback_removes_later_expectations(self, server, client):
-        """_rollback(checkpoint) removes what was added after the checkpoint only."""
+    def test_end_test_removes_later_expectations(self, server, client):
+        """end_test() removes what was added after begin_test() only."""
         server.expect_request("/keep").respond_with_data("kept")
-        mark = server._checkpoint()
+        mark = server.begin_test()
         server.expect_request("/keep").respond_with_data("override")
         server.expect_request("/temp").respond_with_data("temp")
         assert get(client, server, "/keep").text == "override"
-        server._rollback(mark)
+        server.end_test(mark, check=False)
         assert get(client, server, "/keep").text == "kept"
         assert get(client, server, "/temp").status_code == 500
 

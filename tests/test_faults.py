@@ -41,7 +41,7 @@ def in_thread(func):
 
 
 def wait_for_requests(server, count=1):
-    assert server.requests.wait_until(lambda items: len(items) >= count, TIMEOUT)
+    assert server.requests.wait_count(lambda request: True, count, TIMEOUT) >= count
 
 
 class TestFaults:

@@ -44,16 +44,25 @@ class AssertRequestReceivedTests(RequestsMixin, HTTPServerMixin, unittest.TestCa
         """A matching request passes; the matching requests are returned."""
         self.post("/items", json={"name": "a"}, params={"x": "1"}, headers={"X-Key": "k"})
         found = self.assertRequestReceived(
-            "/items", method="POST", query={"x": "1"}, headers={"X-Key": "k"}, json={"name": "a"}
+            "/items",
+            method="POST",
+            query_string={"x": "1"},
+            headers={"X-Key": "k"},
+            json={"name": "a"},
         )
         self.assertEqual([r.path for r in found], ["/items"])
 
-    def test_query_string_spelling_is_accepted(self) -> None:
-        """query_string= (expect_request's name) works as query= does."""
+    def test_query_has_one_spelling(self) -> None:
+        """query_string= (expect_request's name) is the spelling; query= says so."""
         self.get("/q", params={"x": "1"})
         self.assertRequestReceived("/q", query_string={"x": "1"})
-        with self.assertRaisesRegex(TypeError, "pass 'query' or 'query_string', not both"):
-            self.assertRequestReceived("/q", query={"x": "1"}, query_string={"x": "1"})
+        with self.assertRaisesRegex(TypeError, "'query': the query is matched with query_string="):
+            self.assertRequestReceived("/q", query={"x": "1"})
+
+    def test_mistyped_keyword_suggests_the_right_one(self) -> None:
+        """A misspelt criterion names the one meant."""
+        with self.assertRaisesRegex(TypeError, "'header': did you mean 'headers'"):
+            self.assertRequestReceived("/f", header={"X": "1"})
 
     def test_data_and_other_matcher_arguments(self) -> None:
         """data= compares the raw body; form= and friends are passed on."""
@@ -80,7 +89,7 @@ class AssertRequestReceivedTests(RequestsMixin, HTTPServerMixin, unittest.TestCa
         with self.assertRaises(self.failureException) as caught:
             self.assertRequestReceived("/n", count=1)
         self.assertIn("expected 1 request(s) matching '/n'; found 2.", str(caught.exception))
-        self.assertIn("The matching requests:", str(caught.exception))
+        self.assertIn("They arrived as:", str(caught.exception))
 
     def test_failure_shows_the_closest_first(self) -> None:
         """The report ranks what arrived by how many fields agree, best first."""
@@ -129,9 +138,9 @@ class AssertRequestReceivedTests(RequestsMixin, HTTPServerMixin, unittest.TestCa
 
     def test_bad_arguments(self) -> None:
         """count and timeout are checked, naming the argument."""
-        with self.assertRaisesRegex(ValueError, "'count' must be None"):
+        with self.assertRaisesRegex(ValueError, "'count' must be 0 or more or None"):
             self.assertRequestReceived("/", count=-1)
-        with self.assertRaisesRegex(ValueError, "'timeout' must be a number"):
+        with self.assertRaisesRegex(TypeError, "'timeout' must be a number"):
             self.assertRequestReceived("/", timeout="1")  # type: ignore[arg-type]
 
     def test_failure_frames_are_hidden(self) -> None:

@@ -145,7 +145,7 @@ class TestBadArguments:
     @pytest.mark.parametrize("code", ["abc", 200.0, None, True])
     def test_code_type(self, server: HTTPServer, code: object) -> None:
         """A code that is not an int is a TypeError naming argument and value."""
-        with pytest.raises(TypeError, match=r"'code' must be an int HTTP status \(got"):
+        with pytest.raises(TypeError, match=r"'code' must be an int HTTP status such as 200 \(got"):
             server.serve_content("x", code=code)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="'code'"):
             server.code = code  # type: ignore[assignment]

@@ -8,6 +8,12 @@ import localserver
 def test_all_lists_the_public_names() -> None:
     """__all__ holds the documented public names, each importable."""
     expected = {
+        "CheckError",
+        "ClientCertificateError",
+        "HandlerError",
+        "MailAssertionError",
+        "ProtocolViolationError",
+        "RequestOrderError",
         "Chunked",
         "ClientCertificate",
         "Delay",

@@ -8,7 +8,7 @@ import ssl
 import pytest
 
 from localserver import HTTPServer, RequestCountError, UnmatchedRequestError
-from localserver._report import Situation, bypasses_proxy, nothing_arrived, proxy_hints
+from localserver._report import Mistake, Situation, bypasses_proxy, nothing_arrived, proxy_hints
 
 from .conftest import TIMEOUT
 
@@ -173,7 +173,11 @@ class TestHints:
         """The plain-to-TLS mismatch an HTTPS server records is named with the https URL."""
         monkeypatch.delenv("HTTP_PROXY", raising=False)
         situation = Situation(
-            "https://127.0.0.1:4443", "127.0.0.1", 4443, True, [("plain-to-tls", ("127.0.0.1", 5))]
+            "https://127.0.0.1:4443",
+            "127.0.0.1",
+            4443,
+            True,
+            [Mistake("plain-to-tls", ("127.0.0.1", 5))],
         )
         lines = nothing_arrived(situation)
         assert (

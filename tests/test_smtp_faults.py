@@ -230,9 +230,9 @@ class TestDelays:
         """stop() ends a delay at once: the connection closes and its thread ends."""
         server = SMTPServer().start()
         server.faults.add("greeting", delay=60)
-        prefix = f"localserver-smtp:{server.port}:worker"
+        prefix = f"localserver:{server.port}:worker"
         with RawClient(server.addr, greet=False) as client:
-            assert server.faults.injected.wait_until(lambda items: len(items) == 1, TIMEOUT)
+            assert server.faults.injected.wait_count(lambda fault: True, 1, TIMEOUT) == 1
             [session] = [t for t in threading.enumerate() if t.name.startswith(prefix)]
             server.stop()
             assert client.closed()

@@ -43,7 +43,7 @@ class AsyncForecastTests(HTTPServerMixin, unittest.IsolatedAsyncioTestCase):
             sky = await fetch_forecast(client, self.http_server.url, "Oslo")
 
         self.assertEqual(sky, "rain")
-        self.assertRequestReceived("/v1/forecast", query={"city": "Oslo"})
+        self.assertRequestReceived("/v1/forecast", query_string={"city": "Oslo"})
 
     async def test_many_at_once(self) -> None:
         self.http_server.expect_request("/v1/forecast").respond_with_json({"sky": "sun"})

@@ -121,7 +121,7 @@ def test_assertion_in_a_test_case() -> None:
             get(self.http_server, "/v1/forecast?city=Oslo", {"Accept": "application/json"})
 
             self.assertRequestReceived(
-                "/v1/forecast", query={"city": "Oslo"}, headers={"Accept": "text/html"}
+                "/v1/forecast", query_string={"city": "Oslo"}, headers={"Accept": "text/html"}
             )
 
     message = failure_of(ForecastTests)

@@ -48,7 +48,7 @@ class ForecastTests(HTTPServerMixin, unittest.TestCase):
 
         self.assertEqual(forecast["sky"], "snow")
         self.assertRequestReceived(
-            "/v1/forecast", query={"city": "Oslo"}, headers={"Accept": "application/json"}
+            "/v1/forecast", query_string={"city": "Oslo"}, headers={"Accept": "application/json"}
         )
 
 

@@ -7,20 +7,37 @@ agrees, and a failure report shows the fields one row each.
 
 from __future__ import annotations
 
+import difflib
 import re
 import urllib.parse
-from collections.abc import Mapping
-from typing import Any, Callable, NamedTuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Union
 
 from werkzeug.datastructures import Authorization, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request
 
-from ._body_matchers import BodyMatcher, FieldMatcher, FilesMatcher, FormMatcher, JSONMatcher
-from ._values import Check, ValueMatcher, make_value_matcher, run_predicate, short
+from ._body_matching import BodyMatcher, FilesMatcher, FormMatcher, JSONMatcher
+from ._fields import (
+    Check,
+    FieldMatcher,
+    FieldResult,
+    ValueMatcher,
+    make_value_matcher,
+    run_predicate,
+    short,
+)
 
-__all__ = ["METHOD_ALL", "UNDEFINED", "FieldResult", "RequestMatcher", "parse_query"]
+__all__ = [
+    "CRITERIA",
+    "METHOD_ALL",
+    "UNDEFINED",
+    "PathMatcher",
+    "RequestMatcher",
+    "matcher_for",
+    "parse_query",
+]
 
 METHOD_ALL = "__ALL"
 
@@ -33,16 +50,6 @@ class _Undefined:
 UNDEFINED: Any = _Undefined()
 
 HeaderValueMatcherFunc = Callable[[str, Union[str, None], str], bool]
-
-
-class FieldResult(NamedTuple):
-    """How one field of a request compares with one field of a matcher."""
-
-    field: str
-    ok: bool
-    expected: str
-    received: str
-    reason: str
 
 
 def parse_query(query: str | bytes) -> dict[str, list[str]]:
@@ -118,8 +125,14 @@ class PathMatcher(FieldMatcher):
         return {} if self.custom.match(path) else None
 
     def check(self, request: Request) -> Check:
-        if self.params(request.path) is not None:
+        path = request.path
+        if self.params(path) is not None:
             return True, ""
+        if "//" in path and self.params(_SLASHES.sub("/", path)) is not None:
+            return False, (
+                "the path has a doubled slash ('//'): the client joined a base URL and a "
+                "path that both have a '/'"
+            )
         return False, ""  # the report shows both side by side
 
     def expected(self) -> str:
@@ -131,6 +144,9 @@ class PathMatcher(FieldMatcher):
 
     def received(self, request: Request) -> str:
         return request.path
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 def _template_adapter(template: str) -> Any:
@@ -336,7 +352,7 @@ class RequestMatcher:
         form: Mapping[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
-        predicate: Callable[[Request], Any] | list[Callable[[Request], Any]] | None = None,
+        predicate: Callable[[Request], Any] | Sequence[Callable[[Request], Any]] | None = None,
     ) -> None:
         if data is not None and json is not UNDEFINED:
             raise ValueError("'data' and 'json' cannot both be given: a body is one or the other")
@@ -470,3 +486,59 @@ def _describe_args(**kwargs: Any) -> str:
             text = short(value, 40)
         parts.append(f"{name}={text}")
     return ", ".join(parts)
+
+
+# The keyword arguments a matcher takes besides the path: what the assertions accept.
+CRITERIA = (
+    "method",
+    "data",
+    "data_encoding",
+    "headers",
+    "query_string",
+    "header_value_matcher",
+    "json",
+    "json_ignore_extra_keys",
+    "form",
+    "files",
+    "cookies",
+    "predicate",
+)
+
+
+def matcher_for(spec: object = "", criteria: Mapping[str, Any] | None = None) -> RequestMatcher:
+    """A matcher from what an assertion was given: a matcher, an expectation or a path.
+
+    Args:
+        spec: A :class:`RequestMatcher`, an expectation (its matcher is used), or
+            the path argument of :class:`RequestMatcher` (str, template, regex...).
+        criteria: :class:`RequestMatcher` keyword arguments (``method=``,
+            ``json=``...), only with a path.
+
+    Raises:
+        TypeError: An unknown keyword (with the closest known one), or criteria
+            given with a ready matcher.
+    """
+    criteria = dict(criteria or {})
+    unknown = [name for name in criteria if name not in CRITERIA]
+    if unknown:
+        name = unknown[0]
+        if name == "query":
+            hint = "the query is matched with query_string= (as in expect_request)"
+        else:
+            close = difflib.get_close_matches(name, CRITERIA, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"the criteria are {', '.join(CRITERIA)}"
+            )
+        raise TypeError(f"unexpected keyword argument {name!r}: {hint}")
+    ready = spec if isinstance(spec, RequestMatcher) else getattr(spec, "matcher", None)
+    if isinstance(ready, RequestMatcher):
+        given = {k: v for k, v in criteria.items() if v is not None and v is not UNDEFINED}
+        if given:
+            raise TypeError(
+                "pass either a RequestMatcher (or expectation) or matching arguments "
+                f"({', '.join(given)}), not both"
+            )
+        return ready
+    return RequestMatcher(spec, **criteria)

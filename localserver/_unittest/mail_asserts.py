@@ -9,16 +9,18 @@ variable, woken by each mail.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from email.utils import getaddresses, parseaddr
 from typing import Any, Callable, ClassVar, Union
 
-from ._mail import ReceivedMail
-from ._matchers import FieldResult
-from ._mixin_base import failure
-from ._report import WIDTH, field_table
-from ._smtp import SMTPServer
-from ._waiting import check_timeout, wait_for, wait_for_async
+from .._args import check_seconds
+from .._fields import FieldResult
+from .._mail import ReceivedMail
+from .._report import WIDTH, field_table
+from .._smtp import SMTPServer
+from .._waiting import in_thread
+from .slots import failure
 
 __all__ = ["MailAssertions", "MailCriteria"]
 
@@ -186,10 +188,10 @@ class MailAssertions:
         target, criteria, wanted = self._mail_setup(
             server, to, from_, subject, body_contains, count
         )
-        limit = check_timeout(timeout)
+        limit = check_seconds("timeout", timeout, none=True)
         if limit:
             outbox = target.outbox
-            wait_for(outbox.changed, lambda: wanted(list(outbox)), limit)
+            _wait(outbox, wanted, limit)
         return self._mail_check(target, criteria, count, limit, msg)
 
     async def assertMailSentAsync(
@@ -208,10 +210,10 @@ class MailAssertions:
         target, criteria, wanted = self._mail_setup(
             server, to, from_, subject, body_contains, count
         )
-        limit = check_timeout(timeout)
+        limit = check_seconds("timeout", timeout, none=True)
         if limit:
             outbox = target.outbox
-            await wait_for_async(outbox.changed, lambda: wanted(list(outbox)), limit)
+            await in_thread(lambda: _wait(outbox, wanted, limit))
         return self._mail_check(target, criteria, count, limit, msg)
 
     def assertNoMailSent(
@@ -259,10 +261,10 @@ class MailAssertions:
         """
         target = self._smtp_target(server)
         _check_count(count, allow_none=False)
-        limit = check_timeout(timeout)
+        limit = check_seconds("timeout", timeout, none=True)
         if limit:
             outbox = target.outbox
-            wait_for(outbox.changed, lambda: len(outbox) >= count, limit)
+            _wait(outbox, lambda mails: len(mails) >= count, limit)
         return self._count_check(target, count, limit, msg)
 
     async def assertMailCountAsync(
@@ -276,10 +278,10 @@ class MailAssertions:
         """:meth:`assertMailCount`, waiting without blocking the event loop."""
         target = self._smtp_target(server)
         _check_count(count, allow_none=False)
-        limit = check_timeout(timeout)
+        limit = check_seconds("timeout", timeout, none=True)
         if limit:
             outbox = target.outbox
-            await wait_for_async(outbox.changed, lambda: len(outbox) >= count, limit)
+            await in_thread(lambda: _wait(outbox, lambda mails: len(mails) >= count, limit))
         return self._count_check(target, count, limit, msg)
 
     # -- shared -----------------------------------------------------------------------
@@ -338,6 +340,16 @@ class MailAssertions:
         lines = [f"expected {count} mail(s); found {len(mails)}{waited}."]
         lines += _closest(MailCriteria(), mails, target)
         raise failure(self, msg, "\n".join(lines))
+
+
+def _wait(outbox: Any, wanted: Callable[[list[Any]], bool], limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while True:
+        mails = outbox.snapshot()
+        remaining = deadline - time.monotonic()
+        if wanted(mails) or remaining <= 0:
+            return
+        outbox.wait_for_more(len(mails), remaining)
 
 
 def _check_count(count: object, *, allow_none: bool) -> None:

@@ -1,44 +1,70 @@
-"""Responders: what an expectation answers, built fresh for every request.
+"""Responders: what an expectation answers with, one :class:`Reply` per request.
 
-A responder keeps only immutable ingredients (bytes, a status, header pairs) and
-makes a new werkzeug ``Response`` each time, so nothing one request does to its
-response (a hook, a middleware, werkzeug itself) reaches the next one.
+A fixed answer (``respond_with_data``, ``respond_with_json``, a copied ``Response``)
+is encoded once, when it is registered, and the same bytes go out for every request.
+A handler's answer is made fresh for each request. Nothing one request does to its
+response reaches the next one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any, Callable, Union
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from ._args import check_status
 from ._faults import Fault
+from ._http1.writer import Reply
 
 __all__ = [
     "DataResponder",
     "FaultResponder",
     "HandlerResponder",
+    "HeadersArg",
     "Responder",
+    "ResponseItem",
+    "encode_reply",
     "make_responder",
+    "reason_of",
+    "reply_from_response",
     "to_response",
 ]
 
+#: Response headers as users give them: a mapping, werkzeug ``Headers`` or pairs.
+HeadersArg = Union[Mapping[str, object], Headers, Iterable[tuple[str, object]], None]
+
+
+def reason_of(status: int) -> str:
+    """The reason phrase of *status* (empty for codes HTTP does not name)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def encode_reply(status: int, headers: list[tuple[str, str]], body: bytes) -> Reply:
+    """A reply whose header lines are encoded now, to be sent as they are many times."""
+    lines = b"".join(f"{name}: {value}\r\n".encode("latin-1") for name, value in headers)
+    return Reply(status, reason_of(status), headers, body, encoded=lines)
+
+
+def reply_from_response(response: Response, environ: dict[str, Any]) -> Reply:
+    """A werkzeug ``Response`` as a reply, with werkzeug's own header fix-ups."""
+    app_iter, status, headers = response.get_wsgi_response(environ)
+    code, _, reason = status.partition(" ")
+    close = getattr(app_iter, "close", None)
+    return Reply(int(code), reason, list(headers), app_iter, on_close=close)
+
 
 class Responder:
-    """Builds the answer to one request: a ``Response``, or a fault to perform."""
+    """Builds the answer to one request: a :class:`Reply`, or a fault to perform."""
 
-    def build(self, request: Request) -> Response | FaultResponder:
+    def answer(self, request: Request) -> Reply | FaultResponder:
         raise NotImplementedError
-
-
-def _check_status(status: object) -> int:
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
-        raise ValueError(
-            f"'status' must be an int HTTP status between 100 and 999 (got {status!r})"
-        )
-    return status
 
 
 def _header_pairs(headers: object) -> list[tuple[str, str]]:
@@ -55,13 +81,13 @@ def _header_pairs(headers: object) -> list[tuple[str, str]]:
 
 
 class DataResponder(Responder):
-    """A fixed body, status and headers."""
+    """A fixed body, status and headers, encoded once."""
 
     def __init__(
         self,
         body: object,
         status: int = 200,
-        headers: Any = None,
+        headers: HeadersArg = None,
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
@@ -75,23 +101,20 @@ class DataResponder(Responder):
         for name, value in (("mimetype", mimetype), ("content_type", content_type)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name!r} must be a str (got {value!r})")
-        self.body = body
-        self.status = _check_status(status)
-        self.headers = _header_pairs(headers)
-        self.mimetype = mimetype
-        self.content_type = content_type
+        status = check_status("status", status)
+        # werkzeug decides the final headers (Content-Type, Content-Length) once.
+        made = Response(body, status, Headers(_header_pairs(headers)), mimetype, content_type)
+        self.reply = encode_reply(status, made.headers.to_wsgi_list(), made.get_data())
 
-    def build(self, request: Request) -> Response:
-        return Response(
-            self.body, self.status, Headers(self.headers), self.mimetype, self.content_type
-        )
+    def answer(self, request: Request) -> Reply:
+        return self.reply
 
     @classmethod
     def json(
         cls,
         value: Any,
         status: int = 200,
-        headers: Any = None,
+        headers: HeadersArg = None,
         content_type: str = "application/json",
     ) -> DataResponder:
         try:
@@ -104,7 +127,7 @@ class DataResponder(Responder):
 
     @classmethod
     def copy_of(cls, response: Response) -> DataResponder:
-        """Snapshot a user's ``Response``: each request gets a new one like it."""
+        """Snapshot a user's ``Response``: each request gets the same answer."""
         if not isinstance(response, Response):
             raise TypeError(f"'response' must be a werkzeug Response (got {response!r:.60})")
         return cls(response.get_data(), response.status_code, list(response.headers.items()))
@@ -136,8 +159,8 @@ class HandlerResponder(Responder):
             raise TypeError(f"'func' must be callable taking the request (got {func!r:.60})")
         self.func = func
 
-    def build(self, request: Request) -> Response:
-        return to_response(self.func(request))
+    def answer(self, request: Request) -> Reply:
+        return reply_from_response(to_response(self.func(request)), request.environ)
 
 
 class FaultResponder(Responder):
@@ -147,14 +170,15 @@ class FaultResponder(Responder):
         self.fault = fault
         self.raw = raw
 
-    def build(self, request: Request) -> FaultResponder:
+    def answer(self, request: Request) -> FaultResponder:
         return self
 
     def __repr__(self) -> str:
         return f"Fault.{self.fault.name}" if self.fault else f"raw bytes ({len(self.raw or b'')})"
 
 
-ResponseItem = Union[Response, str, bytes, Fault, Callable[[Request], Any], Responder]
+#: One item of ``respond_with_sequence``.
+ResponseItem = Union[Response, str, bytes, Fault, Callable[[Request], Any]]
 
 
 def make_responder(item: object, index: int | None = None) -> Responder:

@@ -1,6 +1,10 @@
-"""Value matchers: how one header, cookie or form value is compared with what is expected.
+"""The pieces every request matcher is made of: fields, value matchers, report rows.
 
-An expected value is one of:
+A request matcher is a list of :class:`FieldMatcher` objects, one per constrained
+field of a request; each compares one field and, for a report, says what it
+expected and what it received (:class:`FieldResult`).
+
+An expected header, cookie or form value is one of:
 
 - a ``str``: the value must be equal to it;
 - a compiled regular expression: the whole value must match it (``fullmatch``);
@@ -12,13 +16,70 @@ An expected value is one of:
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Union
+from typing import Any, Callable, NamedTuple, Union
 
-__all__ = ["Check", "ValueMatcher", "make_value_matcher", "run_predicate", "short"]
+from werkzeug.wrappers import Request
+
+__all__ = [
+    "Check",
+    "FieldMatcher",
+    "FieldResult",
+    "ValueMatcher",
+    "describe_body",
+    "make_value_matcher",
+    "run_predicate",
+    "short",
+]
 
 # (matched, reason): the reason says why not when matched is False.
 Check = tuple[bool, str]
 ValueSpec = Union[str, "re.Pattern[str]", Callable[[Any], Any], None]
+
+
+# Short enough for a report cell (three lines of 40) to keep the stated length.
+_BODY_PREVIEW = 90
+
+
+class FieldResult(NamedTuple):
+    """How one field of a request compares with one field of a matcher."""
+
+    field: str
+    ok: bool
+    expected: str
+    received: str
+    reason: str
+
+
+class FieldMatcher:
+    """One field of a request matcher: one row of a failure report."""
+
+    field = ""
+
+    def check(self, request: Request) -> Check:
+        """``(True, "")`` when *request* agrees, else ``(False, why)``."""
+        raise NotImplementedError
+
+    def expected(self) -> str:
+        """What this field expects, in words."""
+        raise NotImplementedError
+
+    def received(self, request: Request) -> str:
+        """What *request* has in this field, in words."""
+        raise NotImplementedError
+
+
+def describe_body(data: bytes, limit: int = _BODY_PREVIEW) -> str:
+    """The body as text for a report: decoded when possible, cut with its length stated."""
+    if not data:
+        return "(empty)"
+    try:
+        text: str = data.decode("utf-8")
+        shown = text if len(text) <= limit else text[:limit] + "..."
+    except UnicodeDecodeError:
+        shown = repr(data[:limit]) + ("..." if len(data) > limit else "")
+    if len(data) > limit:
+        shown += f" ({len(data)} bytes)"
+    return shown
 
 
 def short(value: object, limit: int = 60) -> str:

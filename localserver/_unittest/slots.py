@@ -24,8 +24,7 @@ import unittest
 from collections.abc import Mapping
 from typing import Any, Callable, ClassVar, Generic, TypeVar, overload
 
-from ._checks import ExpectationError
-from ._errors import LocalServerError
+from .._errors import CheckError, LocalServerError
 
 __all__ = ["ServerMixinBase", "ServerSlot", "failure", "without_server_checks"]
 
@@ -175,14 +174,14 @@ class ServerSlot(Generic[S]):
         if server is None:
             case.addCleanup(_raise, LocalServerError(self.not_running(cls)))
             return
-        mark = server._begin_test()
+        mark = server.begin_test()
         case.addCleanup(self.end, case, server, mark)
 
     def end(self, case: unittest.TestCase, server: Any, mark: Any) -> None:
         """End *case*: run the server's checks unless opted out, roll back its setup."""
         try:
-            server._end_test(mark, check=self.checks_wanted(case))
-        except ExpectationError as exc:
+            server.end_test(mark, check=self.checks_wanted(case))
+        except CheckError as exc:
             # The report says it all; the server's frames would only hide it.
             text = f"{self.name}, checked after the test ({self.checks_attr} to opt out):\n{exc}"
             kind = type(exc) if isinstance(exc, case.failureException) else case.failureException
@@ -369,6 +368,7 @@ def without_server_checks(*servers: Any) -> Any:
     """
     if len(servers) == 1 and callable(servers[0]):
         return _mark(servers[0], (_ALL,))
+    names = servers or (_ALL,)  # bare parentheses: every server, as the bare form
     for name in servers:
         if name not in _SLOTS:
             raise ValueError(
@@ -377,7 +377,7 @@ def without_server_checks(*servers: Any) -> Any:
             )
 
     def decorate(func: F) -> F:
-        return _mark(func, servers)
+        return _mark(func, names)
 
     return decorate
 

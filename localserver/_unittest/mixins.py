@@ -11,13 +11,12 @@ import importlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ._http import HTTPServer
-from ._http_asserts import HTTPAssertions
-from ._https import HTTPSServer
-from ._mail_asserts import MailAssertions
-from ._mixin_base import ServerMixinBase, ServerSlot
-from ._smtp import SMTPServer
-from ._tls_asserts import ClientCertAssertions
+from .._http import HTTPServer
+from .._https import HTTPSServer
+from .._smtp import SMTPServer
+from .asserts import ClientCertAssertions, HTTPAssertions
+from .mail_asserts import MailAssertions
+from .slots import ServerMixinBase, ServerSlot
 
 __all__ = ["HTTPServerMixin", "HTTPSServerMixin", "SMTPServerMixin"]
 

@@ -9,48 +9,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from ._values import Check, ValueMatcher, make_value_matcher, short
+from ._fields import Check, FieldMatcher, ValueMatcher, describe_body, make_value_matcher, short
 
-__all__ = [
-    "BodyMatcher",
-    "FieldMatcher",
-    "FilesMatcher",
-    "FormMatcher",
-    "JSONMatcher",
-    "describe_body",
-]
-
-# Short enough for a report cell (three lines of 40) to keep the stated length.
-_BODY_PREVIEW = 90
-
-
-class FieldMatcher:
-    """One field of a request matcher: one row of a failure report."""
-
-    field = ""
-
-    def check(self, request: Request) -> Check:
-        raise NotImplementedError
-
-    def expected(self) -> str:
-        raise NotImplementedError
-
-    def received(self, request: Request) -> str:
-        raise NotImplementedError
-
-
-def describe_body(data: bytes, limit: int = _BODY_PREVIEW) -> str:
-    """The body as text for a report: decoded when possible, cut with its length stated."""
-    if not data:
-        return "(empty)"
-    try:
-        text: str = data.decode("utf-8")
-        shown = text if len(text) <= limit else text[:limit] + "..."
-    except UnicodeDecodeError:
-        shown = repr(data[:limit]) + ("..." if len(data) > limit else "")
-    if len(data) > limit:
-        shown += f" ({len(data)} bytes)"
-    return shown
+__all__ = ["BodyMatcher", "FilesMatcher", "FormMatcher", "JSONMatcher", "json_difference"]
 
 
 class BodyMatcher(FieldMatcher):

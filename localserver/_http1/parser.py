@@ -1,0 +1,341 @@
+"""Reading requests from a connection with httptools (llhttp, Node.js's parser).
+
+llhttp does the framing: request line, header fields, Content-Length and chunked
+bodies with extensions and trailers, and their errors. This module feeds it the
+bytes a connection receives, on demand, and keeps what it parsed per message, so
+that pipelined requests are answered in turn. Nothing is read ahead beyond one
+receive buffer, and nothing is allocated from a declared length.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import deque
+
+import httptools
+
+from .head import (
+    Limits,
+    ProtocolError,
+    RequestHead,
+    check_framing,
+    check_request_line,
+    check_target,
+)
+from .io import set_timeout
+
+__all__ = ["HttptoolsReader"]
+
+_RECV_SIZE = 64 * 1024
+_TIMEOUTS = (BlockingIOError, TimeoutError, socket.timeout)
+
+
+class _Message:
+    """What the parser has seen of one request so far."""
+
+    __slots__ = ("body", "complete", "error", "head", "head_size", "headers", "received", "url")
+
+    def __init__(self) -> None:
+        self.url = b""
+        self.head_size = 0
+        self.headers: list[tuple[str, str]] = []
+        self.head: RequestHead | None = None
+        self.body: deque[bytes] = deque()
+        self.received = 0
+        self.complete = False
+        self.error: ProtocolError | None = None
+
+
+class HttptoolsReader:
+    """The requests arriving on one connection, head first, then the body on demand.
+
+    Args:
+        sock: The connected socket (plain or TLS), blocking.
+        limits: What a request may not exceed.
+    """
+
+    def __init__(self, sock: socket.socket, limits: Limits) -> None:
+        self._sock = sock
+        self._limits = limits
+        self._parser = httptools.HttpRequestParser(self)
+        self._messages: deque[_Message] = deque()
+        self._building: _Message | None = None
+        self._buffer = bytearray(_RECV_SIZE)
+        self._view = memoryview(self._buffer)
+        self._in_head = True  # between messages or inside a head
+        self._head_bytes = 0
+        self._probe: bytes | None = b""  # start of a request line still to check
+        self._first = True
+        self._dead = False  # the parser failed or the connection was upgraded
+
+    # -- the connection's side --------------------------------------------------------
+
+    def next_head(self) -> RequestHead | None:
+        """The head of the next request, or None when the client closed or went quiet.
+
+        Raises:
+            ProtocolError: The request is malformed or over a limit; answer and close.
+        """
+        messages = self._messages
+        if messages and messages[0].complete and not messages[0].body and messages[0].head:
+            messages.popleft()
+        deadline: float | None = None
+        while True:
+            if messages:
+                message = messages[0]
+                if message.head is not None:
+                    if deadline is not None:
+                        set_timeout(self._sock, self._limits.idle_timeout)
+                    return message.head
+                if message.error is not None:
+                    raise message.error
+            if self._dead:
+                return None
+            if deadline is None and self._head_bytes:
+                timeout = self._limits.head_timeout
+                if timeout is not None:
+                    deadline = time.monotonic() + timeout
+            if not self._receive(deadline):
+                return None
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to *size* bytes of the current request's body (all with -1); b"" at its end.
+
+        Raises:
+            ProtocolError: The body is malformed or over the limit.
+            ConnectionError: The client went away in the middle of the body.
+        """
+        message = self._messages[0]
+        while not message.body and not message.complete:
+            if message.error is not None:
+                raise message.error
+            if self._dead or not self._receive(None):
+                raise ConnectionAbortedError("the client stopped sending in the middle of a body")
+        if not message.body:
+            if message.error is not None:
+                raise message.error
+            return b""
+        if size < 0:
+            pieces: list[bytes] = []
+            while True:
+                pieces.extend(message.body)
+                message.body.clear()
+                if message.complete or message.error is not None:
+                    break
+                if self._dead or not self._receive(None):
+                    raise ConnectionAbortedError(
+                        "the client stopped sending in the middle of a body"
+                    )
+            if message.error is not None:
+                raise message.error
+            return b"".join(pieces)
+        chunk = message.body.popleft()
+        if len(chunk) > size:
+            message.body.appendleft(chunk[size:])
+            chunk = chunk[:size]
+        return chunk
+
+    def drain(self, limit: int) -> bool:
+        """Read and drop what is left of the current body, up to *limit* bytes.
+
+        Returns:
+            True when the next request can be read (the body ended within the limit).
+        """
+        dropped = 0
+        try:
+            while True:
+                chunk = self.read(_RECV_SIZE)
+                if not chunk:
+                    return True
+                dropped += len(chunk)
+                if dropped > limit:
+                    return False
+        except (ProtocolError, ConnectionError, *_TIMEOUTS):
+            return False
+
+    @property
+    def body_complete(self) -> bool:
+        """Whether the current request's body has been read to its end."""
+        message = self._messages[0]
+        return message.complete and not message.body
+
+    # -- feeding the parser -----------------------------------------------------------
+
+    def _receive(self, deadline: float | None) -> bool:
+        """Receive once and feed the parser; False when the client closed or went quiet."""
+        sock = self._sock
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._too_slow()
+            idle = self._limits.idle_timeout
+            set_timeout(sock, remaining if idle is None else min(idle, remaining))
+        try:
+            count = sock.recv_into(self._buffer)
+        except _TIMEOUTS:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise self._too_slow() from None
+            return False
+        if not count:
+            return False
+        if self._first:
+            self._first = False
+            if self._buffer[0] == 0x16:  # a TLS ClientHello on this plain port
+                raise ProtocolError(0, "a TLS handshake on a plain HTTP port", "tls-to-plain")
+        data = self._view[:count]
+        if self._in_head:
+            self._head_bytes += count
+        if self._probe is not None:
+            # The request line is what matters: look at the first kilobyte first.
+            piece = bytes(self._view[: min(count, 1024)])
+            if count > 1024 and b"\n" not in piece.lstrip(b"\r\n"):
+                piece = bytes(data)
+            self._check_probe(piece)
+        self._feed(data)
+        if self._building is None:
+            # Between requests: what arrives next starts a request line.
+            self._probe = b""
+        if self._in_head and not self._dead and self._head_bytes > self._limits.header_block:
+            # Received, not parsed yet: a head this long cannot end within the limit.
+            raise _head_too_large(self._limits)
+        return True
+
+    def _check_probe(self, data: bytes) -> None:
+        # llhttp takes several spaces between the parts of a request line; RFC 9112
+        # wants one. The line is checked when a request starts at the beginning of
+        # what was received (a request pipelined behind another is llhttp's alone).
+        probe = self._probe + data if self._probe else data
+        if b"\n" in probe.lstrip(b"\r\n"):
+            self._probe = None
+            check_request_line(probe)
+        elif len(probe) > self._limits.request_line:
+            self._probe = None  # llhttp answers 414
+        else:
+            self._probe = probe
+
+    def _feed(self, data: memoryview) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # The request is complete and what follows is another protocol, which
+            # this server does not speak: answer the request, then close.
+            self._dead = True
+            if self._messages:
+                head = self._messages[-1].head
+                if head is not None:
+                    head.upgrade = True
+        except httptools.HttpParserError as exc:
+            self._dead = True
+            error = exc.__context__ if isinstance(exc.__context__, ProtocolError) else None
+            if error is None:
+                error = _classify(exc)
+            message = self._building
+            if message is None:
+                message = _Message()
+                self._messages.append(message)
+            message.error = error
+
+    def _too_slow(self) -> ProtocolError:
+        return ProtocolError(
+            408,
+            f"the request head did not arrive within {self._limits.head_timeout:g} s "
+            "(head_timeout)",
+            "head-timeout",
+        )
+
+    # -- httptools callbacks ----------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        message = _Message()
+        self._building = message
+        self._messages.append(message)
+
+    def on_url(self, url: bytes) -> None:
+        message = self._building
+        if message is not None:
+            message.url += url
+            if len(message.url) > self._limits.request_line:
+                limit = self._limits.request_line
+                raise ProtocolError(
+                    414, f"the request target is over {limit} bytes", "uri-too-long"
+                )
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        message = self._building
+        if message is not None:
+            message.headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
+            message.head_size += len(name) + len(value) + 4
+            if message.head_size > self._limits.header_block:
+                raise _head_too_large(self._limits)
+            if len(message.headers) > self._limits.header_count:
+                limit = self._limits.header_count
+                raise ProtocolError(431, f"more than {limit} header fields", "head-too-large")
+
+    def on_headers_complete(self) -> None:
+        message = self._building
+        if message is None:
+            return
+        parser = self._parser
+        method = parser.get_method().decode("ascii")
+        version = parser.get_http_version()
+        length = check_framing(method, version, message.headers, self._limits.body)
+        target = message.url.decode("latin-1")
+        check_target(target)
+        head = RequestHead(
+            method,
+            target,
+            f"HTTP/{version}",
+            message.headers,
+            parser.should_keep_alive(),
+            length,
+        )
+        if version == "1.1":
+            for name, value in message.headers:
+                if name.lower() == "expect" and value.lower() == "100-continue":
+                    head.expect_continue = True
+        message.head = head
+        self._in_head = False
+        self._head_bytes = 0
+
+    def on_body(self, body: bytes) -> None:
+        message = self._building
+        if message is not None:
+            message.body.append(body)
+            message.received += len(body)
+            limit = self._limits.body
+            if limit is not None and message.received > limit:
+                raise ProtocolError(
+                    413,
+                    f"the body is over the limit of {limit} bytes (raise it with max_body_size=)",
+                    "body-too-large",
+                )
+
+    def on_message_complete(self) -> None:
+        message = self._building
+        if message is not None:
+            message.complete = True
+        self._building = None
+        self._in_head = True
+
+
+def _head_too_large(limits: Limits) -> ProtocolError:
+    limit = limits.header_block
+    return ProtocolError(431, f"the request head is over {limit} bytes", "head-too-large")
+
+
+def _classify(exc: httptools.HttpParserError) -> ProtocolError:
+    """llhttp's error as the answer RFC 9112 gives it."""
+    text = str(exc)
+    if isinstance(exc, httptools.HttpParserInvalidMethodError):
+        # A method that is no token fails the request-line check first.
+        return ProtocolError(501, "unknown method", "unknown-method")
+    if "version" in text.lower():
+        return ProtocolError(505, f"unsupported HTTP version ({text})", "bad-version")
+    if text == "Duplicate Content-Length":
+        return ProtocolError(400, "a request must not have several Content-Length headers")
+    if "Content-Length" in text and "Transfer-Encoding" in text:
+        return ProtocolError(
+            400, "a request must not have both Content-Length and Transfer-Encoding"
+        )
+    return ProtocolError(400, f"malformed request: {text}")

@@ -1,0 +1,161 @@
+"""``RecordedRequest``: a request as the server received it, kept for the test to read.
+
+Recording must cost next to nothing, because every request is recorded while the
+client waits. So a recorded request keeps the parts the server parsed (method,
+target, headers, body, connection facts) and builds its WSGI environ, and with it
+werkzeug's parsed views (``headers``, ``args``, ``form``, ``json``...), the first time
+something asks for them.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import IO, Any
+from urllib.parse import unquote
+
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.wrappers import Request
+
+from ._http1.head import RequestHead
+from ._http1.request import ConnectionInfo, build_environ, split_target
+from ._tls import subject_of_pem
+
+__all__ = ["RecordedRequest"]
+
+# What the first access of one of these builds (see __getattr__).
+_LAZY = frozenset({"environ", "headers"})
+
+
+class RecordedRequest(Request):
+    """A werkzeug ``Request`` as the server received it.
+
+    Its body was read before the response was sent, so ``get_data()``, ``form``,
+    ``files`` and ``json`` keep working after the connection is gone. ``path`` is
+    the path as the client sent it (percent-decoded): ``//api`` stays ``//api``,
+    where werkzeug would make it ``/api``.
+    """
+
+    _head: RequestHead
+    _connection: ConnectionInfo
+    _cert: str | None
+
+    # A test server is not the place to refuse large forms (werkzeug 3.1: 500 kB).
+    max_form_memory_size = None
+    max_form_parts = None  # type: ignore[assignment]
+
+    def __init__(self, environ: dict[str, Any], populate_request: bool = True) -> None:
+        super().__init__(environ, populate_request)
+        self._connection_id = int(environ.get("localserver.connection_id", 0))
+        self._received_at = float(environ.get("localserver.received_at", 0.0))
+        self._body_stored = bool(environ.get("localserver.body_stored", True))
+        self._path_params: dict[str, Any] = {}
+
+    @classmethod
+    def received(
+        cls, head: RequestHead, body: bytes, connection: ConnectionInfo, *, stored: bool
+    ) -> RecordedRequest:
+        """Record a request that arrived now, without building its environ yet."""
+        self = cls.__new__(cls)
+        path, query, _ = split_target(head.target)
+        self.method = head.method
+        self.scheme = connection.scheme
+        self.root_path = ""
+        self.path = unquote(path, errors="replace") if path.startswith("/") else path
+        self.query_string = query.encode("latin-1", "replace")
+        self.remote_addr = connection.peer[0]
+        self.server = (connection.server_name, connection.server_port)
+        self.shallow = False
+        # werkzeug's get_data() returns the cached body and parses forms from it.
+        self._cached_data = body
+        self._head = head
+        self._connection = connection
+        self._cert = connection.client_cert_pem if connection.scheme == "https" else None
+        self._connection_id = connection.id
+        self._received_at = time.time()
+        self._body_stored = stored
+        self._path_params = {}
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for what is not set yet: the environ and what depends on it.
+        if name not in _LAZY or "_head" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._build_environ()
+        return self.__dict__[name]
+
+    def _build_environ(self) -> None:
+        head: RequestHead = self.__dict__.pop("_head")
+        connection: ConnectionInfo = self.__dict__.pop("_connection")
+        # BytesIO shares the bytes object: reading it all back makes no copy.
+        environ = build_environ(
+            head.method,
+            head.target,
+            head.version,
+            head.headers,
+            peer=connection.peer,
+            server=(connection.server_name, connection.server_port),
+            scheme=connection.scheme,
+            body=io.BytesIO(self._cached_data),
+            client_cert=self._cert,
+        )
+        environ["localserver.connection_id"] = self._connection_id
+        environ["localserver.received_at"] = self._received_at
+        environ["localserver.body_stored"] = self._body_stored
+        environ["werkzeug.request"] = self
+        self.__dict__["environ"] = environ
+        self.__dict__["headers"] = EnvironHeaders(environ)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if "_head" in self.__dict__:
+            self._build_environ()
+        return self.__dict__
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        # The body is in memory already; a temporary file per upload would only
+        # add a file to leak (ResourceWarning) once the journal is dropped.
+        return io.BytesIO()
+
+    @property
+    def connection_id(self) -> int:
+        """The connection the request came on; equal ids mean a reused connection."""
+        return self._connection_id
+
+    @property
+    def received_at(self) -> float:
+        """When the request arrived, as ``time.time()``."""
+        return self._received_at
+
+    @property
+    def client_cert_subject(self) -> str | None:
+        """Subject of the client certificate (mutual TLS), e.g. ``"CN=alice,..."``.
+
+        ``None`` when the client presented none. The text matches
+        ``ClientCertificate.subject``; the PEM is ``environ["SSL_CLIENT_CERT"]``.
+        """
+        pem = self.client_cert_pem
+        return subject_of_pem(pem) if pem else None
+
+    @property
+    def client_cert_pem(self) -> str | None:
+        """The client certificate (mutual TLS) as PEM, or ``None``."""
+        if "_cert" in self.__dict__:
+            return self.__dict__["_cert"]  # type: ignore[no-any-return]
+        pem = self.environ.get("SSL_CLIENT_CERT")
+        return str(pem) if pem else None
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """Values of the named parts of the path template that matched (``{}`` if none)."""
+        return dict(self._path_params)
+
+    @property
+    def body_stored(self) -> bool:
+        """False when the server discarded the body (``store_request_data=False``)."""
+        return self._body_stored
