@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -56,6 +57,27 @@ class TestSignalGate:
             gate.wait()
         assert gate.stopping
         assert not watchdog.fired
+
+    @needs_main_thread
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals only")
+    @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+    @pytest.mark.parametrize("delay", [0, 0.001, 0.01, 0.05])
+    def test_a_signal_on_another_thread_opens_it(
+        self, gate: SignalGate, sig: int, delay: float
+    ) -> None:
+        """A signal the kernel hands to another thread still wakes the main thread."""
+
+        def signal_this_thread() -> None:
+            threading.Event().wait(delay)  # a deliberately varied moment
+            signal.pthread_kill(threading.get_ident(), sig)
+
+        gate.install()
+        sender = threading.Thread(target=signal_this_thread)
+        with _Watchdog(gate) as watchdog:
+            sender.start()
+            gate.wait()
+        sender.join()
+        assert not watchdog.fired, "the gate missed a signal delivered to another thread"
 
     @needs_main_thread
     def test_install_and_close_give_the_signals_back(self) -> None:

@@ -37,21 +37,40 @@ class Console:
 
 
 class SignalGate:
-    """SIGINT and SIGTERM as a stop request that never interrupts anything.
+    """SIGINT and SIGTERM as a stop request, noticed whichever thread receives them.
 
-    The handler only sets a flag and writes a byte to a socket pair: it takes no
-    lock and raises nothing, so a signal can arrive at any moment (while output is
-    written, while a lock is held) without harm. The main thread sleeps in
-    :meth:`wait` until that byte arrives.
+    The operating system hands a signal to any thread of the process, while Python
+    runs the handler only on the main thread, between two bytecodes: a main thread
+    asleep in ``select()`` would never get to run it. So the gate's socket pair is
+    also the interpreter's wake-up descriptor (:func:`signal.set_wakeup_fd`): the
+    C-level handler writes the signal's number there from whichever thread the
+    signal interrupts, and :meth:`wait` stops on that byte alone.
+
+    The Python handler only sets a flag and writes a byte: it takes no lock and
+    raises nothing, so a signal can arrive at any moment (while output is written,
+    while a lock is held) without harm.
     """
 
     def __init__(self) -> None:
         self.stopping = False
         self._reader, self._writer = socket.socketpair()
+        # set_wakeup_fd needs a non-blocking descriptor; a full buffer just means a
+        # byte is waiting already.
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._wake_bytes = frozenset({0, *(int(sig) for sig in STOP_SIGNALS)})
         self._previous_handlers: dict[signal.Signals, _Handler] = {}
+        self._previous_wakeup: int | None = None
 
     def install(self) -> None:
-        """Take over SIGINT and SIGTERM (call it on the main thread)."""
+        """Take over SIGINT and SIGTERM (call it on the main thread).
+
+        Call it before the server listens: from then on no signal finds the
+        interpreter's default handlers, whatever the main thread is doing.
+        """
+        self._previous_wakeup = signal.set_wakeup_fd(
+            self._writer.fileno(), warn_on_full_buffer=False
+        )
         for sig in STOP_SIGNALS:
             self._previous_handlers[sig] = signal.signal(sig, self._handler)
 
@@ -60,6 +79,9 @@ class SignalGate:
         for sig, handler in self._previous_handlers.items():
             signal.signal(sig, handler)
         self._previous_handlers.clear()
+        if self._previous_wakeup is not None:
+            signal.set_wakeup_fd(self._previous_wakeup)
+            self._previous_wakeup = None
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.trip()
@@ -73,10 +95,17 @@ class SignalGate:
             pass
 
     def wait(self) -> None:
-        """Sleep until :meth:`trip` is called."""
+        """Sleep until a stop request: SIGINT or SIGTERM on any thread, or :meth:`trip`."""
         while not self.stopping:
             select.select([self._reader], [], [])
-            self._reader.recv(64)
+            try:
+                data = self._reader.recv(4096)
+            except BlockingIOError:
+                continue
+            # The bytes are signal numbers (or trip's 0): wake on ours, ignore the
+            # numbers of signals someone else handles.
+            if not self._wake_bytes.isdisjoint(data):
+                self.stopping = True
 
     def close(self) -> None:
         """Uninstall (if installed) and close the socket pair."""
