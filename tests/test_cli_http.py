@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import re
 import signal
+import ssl
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 import requests
+
+from localserver._cli.http import ClientMistake, Trust, explain_mistake
 
 from ._cli_process import CLIProcess, run_cli
 from .conftest import TIMEOUT
@@ -34,9 +39,10 @@ class TestHTTPCommand:
             url = proc.wait_line("err", r"listening on (http://\S+)").group(1)
             with pytest.raises(requests.exceptions.SSLError):
                 requests.get(url.replace("http://", "https://"), timeout=TIMEOUT)
-            proc.wait_line(
+            line = proc.wait_line(
                 "out", r"no request: .*started a TLS handshake on this plain HTTP server"
-            )
+            ).string
+            assert f"use {url} (or run python -m localserver https)" in line
             assert proc.stop() == 0
         assert proc.lines["err"][-1] == "stopped: 0 requests received"
 
@@ -99,6 +105,23 @@ class TestHTTPSCommand:
         assert set(json.loads(line)) == {"time", "error"}
         assert proc.lines["err"][-1] == "stopped: 0 requests received"
 
+    def test_untrusting_client_gets_the_curl_line(self) -> None:
+        """A client without the CA is told the curl line and variables, not Python."""
+        with CLIProcess("https", "--port", "0") as proc:
+            url = proc.wait_line("err", r"listening on (https://\S+)").group(1)
+            bundle = proc.wait_line("err", r"^CA bundle: (\S+)").group(1)
+            context = ssl.create_default_context()  # the system's CAs only
+            with pytest.raises(urllib.error.URLError):
+                urllib.request.urlopen(url, context=context, timeout=TIMEOUT)
+            line = proc.wait_line("out", r"no request: .*does not trust the test CA").string
+            assert proc.stop() == 0
+        assert f"use curl --cacert {bundle} {url}/," in line
+        assert f"REQUESTS_CA_BUNDLE={bundle} (requests)" in line
+        assert f"SSL_CERT_FILE={bundle} (most other clients)" in line
+        assert "verify=" not in line
+        assert "server." not in line
+        assert proc.lines["err"][-1] == "stopped: 0 requests received"
+
     def test_client_cert_mode(self) -> None:
         """--client-cert requires a certificate and prints one that works."""
         with CLIProcess("https", "--port", "0", "--client-cert") as proc:
@@ -113,3 +136,47 @@ class TestHTTPSCommand:
             with pytest.raises(requests.exceptions.SSLError):
                 requests.get(url, verify=bundle, timeout=TIMEOUT)
             assert proc.stop() == 0
+
+
+class TestMistakeText:
+    """What the ``no request:`` line says: command lines, never Python."""
+
+    PEER = ("127.0.0.1", 50312)
+    URL = "https://127.0.0.1:8443"
+
+    def test_untrusted_certificate(self) -> None:
+        """The curl line and both variables, for a client that refused the CA."""
+        trust = Trust("/tmp/ca.pem", self.URL)
+        text = explain_mistake(ClientMistake("untrusted-certificate", self.PEER, 0.0), "", trust)
+        assert text == (
+            "The client at 127.0.0.1:50312 refused this server's certificate at the TLS "
+            "handshake: the client does not trust the test CA; use curl --cacert "
+            "/tmp/ca.pem https://127.0.0.1:8443/, or set REQUESTS_CA_BUNDLE=/tmp/ca.pem "
+            "(requests) or SSL_CERT_FILE=/tmp/ca.pem (most other clients)"
+        )
+
+    @pytest.mark.parametrize(
+        "kind", ["rejected-certificate", "no-client-certificate", "bad-client-certificate"]
+    )
+    def test_client_certificate_mistakes_show_the_full_curl_line(self, kind: str) -> None:
+        """With --client-cert, the curl line carries the certificate and key."""
+        trust = Trust("/tmp/ca.pem", self.URL, "/tmp/c.pem", "/tmp/k.pem")
+        text = explain_mistake(ClientMistake(kind, self.PEER, 0.0), self.URL, trust)
+        assert text.startswith("The client at 127.0.0.1:50312 ")
+        assert text.endswith(
+            "curl --cacert /tmp/ca.pem --cert /tmp/c.pem --key /tmp/k.pem https://127.0.0.1:8443/"
+        )
+        assert "server." not in text
+
+    def test_ipv6_peer(self) -> None:
+        """An IPv6 client is written as in a URL."""
+        text = explain_mistake(
+            ClientMistake("tls-to-plain", ("::1", 4000, 0, 0), 0.0), "http://[::1]:8000", None
+        )
+        assert text.startswith("The client at [::1]:4000 started a TLS handshake")
+
+    def test_other_mistakes_keep_the_library_text(self) -> None:
+        """Mistakes the library words without Python (plain HTTP to TLS) read the same."""
+        text = explain_mistake(ClientMistake("plain-to-tls", self.PEER, 0.0), self.URL, None)
+        assert "sent plain HTTP to this HTTPS server" in text
+        assert f"use {self.URL}" in text

@@ -8,6 +8,7 @@ import time
 from typing import Any, NamedTuple
 
 from .. import HTTPServer, HTTPSServer, RecordedRequest
+from .._engine import format_host
 from .._journal import Journal
 from .._protocol_errors import describe_protocol_error
 from .command import CLIError, Subcommand, add_common_options
@@ -140,18 +141,79 @@ class _DebugHTTPSServer(_QueuesMistakes, HTTPSServer):
     pass
 
 
-def describe_trust(server: HTTPSServer, console: Console) -> None:
+class Trust(NamedTuple):
+    """What a client of the ``https`` server needs: the CA bundle, maybe a certificate."""
+
+    bundle: str
+    url: str
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @property
+    def curl(self) -> str:
+        """The curl command line that trusts the server (and shows the certificate)."""
+        line = f"curl --cacert {self.bundle}"
+        if self.cert_file is not None:
+            line += f" --cert {self.cert_file} --key {self.key_file}"
+        return f"{line} {self.url}/"
+
+
+def describe_trust(server: HTTPSServer, console: Console) -> Trust:
     """Print the CA bundle and the exact lines that make clients trust it."""
-    bundle = server.ca_bundle
-    console.note(f"CA bundle: {bundle}")
-    curl = f"curl --cacert {bundle}"
+    trust = Trust(server.ca_bundle, server.url)
+    console.note(f"CA bundle: {trust.bundle}")
     if server.require_client_cert:
         cert = server.issue_client_cert("localserver-cli-client")
+        trust = trust._replace(cert_file=cert.cert_file, key_file=cert.key_file)
         console.note(f"client certificate: {cert.cert_file}")
         console.note(f"client key: {cert.key_file}")
-        curl += f" --cert {cert.cert_file} --key {cert.key_file}"
-    console.note(f"trust it: {curl} {server.url}/")
-    console.note(f"      or: REQUESTS_CA_BUNDLE={bundle} python your_client.py")
+    console.note(f"trust it: {trust.curl}")
+    console.note(f"      or: REQUESTS_CA_BUNDLE={trust.bundle} python your_client.py")
+    return trust
+
+
+# The library explains these mistakes in Python (verify=server.ca_bundle, HTTPSServer);
+# someone at a shell gets the command line instead.
+_MISTAKES = {
+    "tls-to-plain": (
+        "{who} started a TLS handshake on this plain HTTP server: the client used "
+        "https://; use {url} (or run python -m localserver https)"
+    ),
+    "untrusted-certificate": (
+        "{who} refused this server's certificate at the TLS handshake: the client does "
+        "not trust the test CA; use {curl}, or set REQUESTS_CA_BUNDLE={bundle} "
+        "(requests) or SSL_CERT_FILE={bundle} (most other clients)"
+    ),
+    "rejected-certificate": (
+        "{who} rejected this server's certificate at the TLS handshake (bad or unknown "
+        "certificate): check the host name in the URL (the test certificate covers "
+        "localhost, 127.0.0.1 and ::1) and that the client trusts the CA bundle: {curl}"
+    ),
+    "no-client-certificate": (
+        "{who} presented no client certificate, and this server requires one "
+        "(--client-cert): give it the certificate and key printed at start: {curl}"
+    ),
+    "bad-client-certificate": (
+        "{who} presented a client certificate this server does not trust: give it the "
+        "certificate and key printed at start: {curl}"
+    ),
+}
+
+
+def _who(peer: object) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"The client at {format_host(str(peer[0]))}:{peer[1]}"
+    return f"The client {peer!r}" if peer else "A client"
+
+
+def explain_mistake(mistake: ClientMistake, url: str, trust: Trust | None) -> str:
+    """One sentence saying what the client did wrong, in command-line terms."""
+    template = _MISTAKES.get(mistake.kind)
+    if template is None or ("{curl}" in template and trust is None):
+        return describe_protocol_error(mistake.kind, mistake.peer, url)
+    curl = trust.curl if trust is not None else ""
+    bundle = trust.bundle if trust is not None else ""
+    return template.format(who=_who(mistake.peer), url=url, curl=curl, bundle=bundle)
 
 
 def print_mistake(text: str, when: float, console: Console, as_json: bool) -> None:
@@ -188,6 +250,7 @@ class _Session:
         self.tls = tls
         # Set by describe() before the printing thread starts.
         self.url = ""
+        self.trust: Trust | None = None
 
     def make(self, args: argparse.Namespace) -> HTTPServer:
         server: HTTPServer
@@ -204,12 +267,12 @@ class _Session:
         self.url = server.url
         console.note(f"localserver {self.args.command}: listening on {server.url}")
         if isinstance(server, HTTPSServer):
-            describe_trust(server, console)
+            self.trust = describe_trust(server, console)
 
     def emit(self, item: RecordedRequest | ClientMistake, console: Console) -> bool:
         """Print one arrival; return whether it was a request."""
         if isinstance(item, ClientMistake):
-            text = describe_protocol_error(item.kind, item.peer, self.url)
+            text = explain_mistake(item, self.url, self.trust)
             print_mistake(text, item.time, console, self.args.json)
             return False
         print_request(item, console, self.args.json)
