@@ -28,7 +28,14 @@ from ._errors import (
 from ._journal import Journal
 from ._recorded import RecordedRequest
 from ._registry import Registry
-from ._report import WRONG_PROTOCOL, Mistake, Situation, describe_mistake, unmet_report
+from ._report import (
+    WRONG_PROTOCOL,
+    Mistake,
+    MistakeText,
+    Situation,
+    describe_mistake,
+    unmet_report,
+)
 
 __all__ = ["ServingChecks", "Waiting"]
 
@@ -36,8 +43,8 @@ __all__ = ["ServingChecks", "Waiting"]
 _LENIENT = (UnmatchedRequestError, OutOfOrderError)
 
 
-def _describe(entry: tuple[Mistake, str]) -> str:
-    return describe_mistake(*entry)
+def _describe(entry: tuple[Mistake, str]) -> MistakeText:
+    return MistakeText.of(*entry)
 
 
 class Waiting:
@@ -79,7 +86,7 @@ class ServingChecks:
         self.failures: list[AssertionError] = []
         self.handler_errors: list[BaseException] = []
         #: The clients' mistakes in words, oldest first (``protocol_errors``).
-        self.mistake_log: Journal[str] = Journal(view=_describe)
+        self.mistake_log: Journal[MistakeText] = Journal(view=_describe)
         self._handshakes = 0
         self._handshakes_lock = threading.Condition(threading.Lock())
         self.strict = True

@@ -32,7 +32,7 @@ from ._lifecycle import ServerLifecycle, join_url
 from ._matching import METHOD_ALL, UNDEFINED, RequestMatcher
 from ._recorded import RecordedRequest
 from ._registry import Registry
-from ._report import Mistake, Situation
+from ._report import Mistake, MistakeText, Situation
 from ._responders import HeadersArg
 from ._version import __version__
 
@@ -502,7 +502,7 @@ class HTTPServer(ServerLifecycle, ServerAliases):
             yield waiting
 
     @property
-    def protocol_errors(self) -> JournalView[str]:
+    def protocol_errors(self) -> JournalView[MistakeText]:
         """What clients did wrong before or instead of a request, oldest first.
 
         A client that spoke TLS to this plain server or plain HTTP to an HTTPS

@@ -25,6 +25,7 @@ __all__ = [
     "WIDTH",
     "WRONG_PROTOCOL",
     "Mistake",
+    "MistakeText",
     "Situation",
     "closest_expectations",
     "count_report",
@@ -94,6 +95,27 @@ class Mistake(NamedTuple):
     kind: str
     peer: Any
     detail: str = ""
+
+
+class MistakeText(str):
+    """One sentence saying what a client did wrong, which also tells ``kind`` and ``peer``.
+
+    The entries of ``protocol_errors``: read them as text; a tool that explains
+    mistakes in its own words (the command line does) reads ``kind`` and ``peer``.
+    """
+
+    kind: str
+    peer: tuple[str, int] | None
+    detail: str
+
+    @classmethod
+    def of(cls, mistake: Mistake, url: str) -> MistakeText:
+        text = cls(describe_mistake(mistake, url))
+        text.kind = mistake.kind
+        peer = mistake.peer
+        text.peer = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) and peer else None
+        text.detail = mistake.detail
+        return text
 
 
 def describe_mistake(mistake: Mistake, url: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from localserver._cli import build_parser
+from localserver._cli.main import build_parser
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "cli.rst").read_text()
 

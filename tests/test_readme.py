@@ -8,8 +8,8 @@ from pathlib import Path
 
 import requests
 
+from ._cli_process import CLIProcess
 from .conftest import TIMEOUT
-from .test_cli import CLIProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.rst").read_text()
@@ -21,14 +21,11 @@ def test_first_command_runs_the_http_debugging_server() -> None:
         r"^    python -m pip install \. && (python -m localserver http)$", README, re.M
     )
     assert match, "README.rst's first command changed: update this test"
-    proc = CLIProcess(*match.group(1).split()[3:], "--port", "0")
-    try:
+    with CLIProcess(*match.group(1).split()[3:], "--port", "0") as proc:
         url = proc.wait_line("err", r"listening on (http://\S+)").group(1)
         requests.get(url + "/hello", timeout=TIMEOUT)
         proc.wait_line("out", r"GET /hello")
         assert proc.stop(signal.SIGINT) == 0
-    finally:
-        proc.close()
 
 
 def test_second_command_is_the_test_command() -> None:

@@ -10,16 +10,16 @@ import argparse
 import os
 import time
 from pathlib import Path
-from typing import Any
 
-from ._cli import CLIError, Console, add_common_options, run_server
-from ._mail import ReceivedMail
-from ._smtp import SMTPServer
+from .. import ReceivedMail, SMTPServer
+from .command import CLIError, Subcommand, add_common_options
+from .console import Console
+from .serve import run_server
 
-__all__ = ["register"]
+__all__ = ["SMTP"]
 
 
-def auth_option(text: str) -> Any:
+def auth_option(text: str) -> str | dict[str, str]:
     """argparse type: ``any`` or ``user:password``."""
     if text == "any":
         return "any"
@@ -128,15 +128,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     )
 
 
-def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "smtp",
-        help="an SMTP server that prints every mail",
-        description=(
-            "Accept every mail and print it: envelope, headers, text part and "
-            "attachments (--raw for the bytes as received)."
-        ),
-    )
+def _options(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser, default_port=1025)
     tls = parser.add_mutually_exclusive_group()
     tls.add_argument("--starttls", action="store_true", help="offer STARTTLS")
@@ -150,4 +142,15 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--save", metavar="DIR", help="also save each mail as DIR/mail-NNNN.eml")
     parser.add_argument("--raw", action="store_true", help="print each mail's bytes as received")
-    parser.set_defaults(run=_run)
+
+
+SMTP = Subcommand(
+    name="smtp",
+    help="an SMTP server that prints every mail",
+    description=(
+        "Accept every mail and print it: envelope, headers, text part and "
+        "attachments (--raw for the bytes as received)."
+    ),
+    add_options=_options,
+    run=_run,
+)
