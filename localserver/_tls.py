@@ -141,7 +141,8 @@ class TestAuthority:
                 f"'server_names' must be non-empty host names or IP addresses (got {names!r})"
             )
         self.server_names = names
-        # Folders that killed processes left behind go before this one makes any.
+        # Once per process, whether or not this one ever writes a file: remove the
+        # private directories that killed processes left behind.
         sweep_once()
         self._ca = trustme.CA()
         self._leaf = self._ca.issue_cert(*names)
