@@ -2,9 +2,10 @@
 
 Nothing here ships a key: ``default_authority()`` makes a trustme CA (ECDSA) the
 first time it is asked for, with a server certificate for ``localhost``,
-``127.0.0.1`` and ``::1``. The files clients need (the CA bundle, client
+``127.0.0.1`` and ``::1``. The server's key goes into its ``SSLContext`` without
+being left in any file; the files clients need (the CA bundle, client
 certificates and keys) live in a private temporary directory, readable by the
-owner only, removed when the interpreter exits.
+owner only, removed when the interpreter exits (see ``_tls_files``).
 
 :func:`accept_tls` is the server side of a handshake, run on a connection's own
 thread with a timeout, telling a plain-text client apart from a TLS one.
@@ -12,18 +13,15 @@ thread with a timeout, telling a plain-text client apart from a TLS one.
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing.util
-import os
-import shutil
 import socket
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
+
+from ._tls_files import PrivateDirectory, load_key_and_chain, sweep_once
 
 if TYPE_CHECKING:
     import trustme
@@ -112,39 +110,6 @@ class ClientCertificate:
         return f"<ClientCertificate {self.subject!r} {self.pem_file}>"
 
 
-class _PrivateDirectory:
-    """A directory of owner-only files, removed at interpreter exit."""
-
-    def __init__(self) -> None:
-        # mkdtemp makes the directory 0700; each file is created 0600 below.
-        self.path = tempfile.mkdtemp(prefix="localserver-tls-")
-        self._counter = 0
-        self._lock = threading.Lock()
-        atexit.register(_remove_directory, self.path, os.getpid())
-        # Worker processes of multiprocessing (nose2's mp plugin, Pool) end with
-        # os._exit(), which skips atexit; multiprocessing runs its finalizers first.
-        multiprocessing.util.Finalize(
-            None, _remove_directory, args=(self.path, os.getpid()), exitpriority=10
-        )
-
-    def write(self, stem: str, data: bytes) -> str:
-        with self._lock:
-            self._counter += 1
-            name = f"{self._counter:03d}-{stem}.pem"
-        path = os.path.join(self.path, name)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        return path
-
-
-def _remove_directory(path: str, owner_pid: int) -> None:
-    # A forked child inherits atexit handlers; only the creating process cleans up.
-    if os.getpid() == owner_pid:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def subject_of_pem(pem: str | bytes) -> str:
     """Return the subject of a PEM certificate as an RFC 4514 string."""
     from cryptography import x509
@@ -176,11 +141,14 @@ class TestAuthority:
                 f"'server_names' must be non-empty host names or IP addresses (got {names!r})"
             )
         self.server_names = names
+        # Once per process, whether or not this one ever writes a file: remove the
+        # private directories that killed processes left behind.
+        sweep_once()
         self._ca = trustme.CA()
         self._leaf = self._ca.issue_cert(*names)
         self._ca_pem = self._ca.cert_pem.bytes()
         self._lock = threading.Lock()
-        self._directory: _PrivateDirectory | None = None
+        self._directory: PrivateDirectory | None = None
         self._ca_bundle: str | None = None
         self._server_pem_file: str | None = None
         self._server_contexts: dict[str, ssl.SSLContext] = {}
@@ -211,6 +179,9 @@ class TestAuthority:
         """Path of the server's key and certificate in one PEM file (owner-only).
 
         For a server context of your own: ``context.load_cert_chain(path)``.
+        The file is written when first asked for and stays until the process
+        exits, like the client keys; the servers of this authority never need
+        it (their key is loaded without a file left on disk).
         """
         with self._lock:
             return self._server_pem_file_locked()
@@ -233,7 +204,12 @@ class TestAuthority:
         with self._lock:
             context = self._server_contexts.get(mode)
             if context is None:
-                context = make_server_context(self._server_pem_file_locked(), None)
+                context = _new_server_context()
+                load_key_and_chain(
+                    context,
+                    self._leaf.private_key_and_cert_chain_pem.bytes(),
+                    self._directory_locked,
+                )
                 if mode != "none":
                     self.trust_clients(context, mode)
                 self._server_contexts[mode] = context
@@ -320,16 +296,21 @@ class TestAuthority:
             self._server_pem_file = self._directory_locked().write("server", pem)
         return self._server_pem_file
 
-    def _directory_locked(self) -> _PrivateDirectory:
+    def _directory_locked(self) -> PrivateDirectory:
         if self._directory is None:
-            self._directory = _PrivateDirectory()
+            self._directory = PrivateDirectory()
         return self._directory
+
+
+def _new_server_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
 def make_server_context(cert_file: str, key_file: str | None) -> ssl.SSLContext:
     """A server ``SSLContext`` (TLS 1.2 at least) with this certificate and key."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context = _new_server_context()
     context.load_cert_chain(cert_file, key_file)
     return context
 

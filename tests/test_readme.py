@@ -6,6 +6,7 @@ import re
 import signal
 from pathlib import Path
 
+import pytest
 import requests
 
 from ._cli_process import CLIProcess
@@ -32,4 +33,7 @@ def test_second_command_is_the_test_command() -> None:
     """The README shows the exact test command that .ci/run runs."""
     command = 'python -m pip install -e ".[test]" && python -m pytest'
     assert f"    {command}\n" in README
-    assert f"test_cmd='{command}'" in (ROOT / ".ci" / "run").read_text()
+    ci_script = ROOT / ".ci" / "run"
+    if not ci_script.exists():
+        pytest.skip("no .ci/run here: the sdist ships the tests, not the CI script")
+    assert f"test_cmd='{command}'" in ci_script.read_text()
