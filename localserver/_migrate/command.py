@@ -158,7 +158,7 @@ def run(
         report.write(f"{verb} {_shown(change.path)}\n")
     for path, note in outcome.notes:
         report.write(f"note: {_shown(path)}: {note}\n" if path else f"note: {note}\n")
-    for problem in sorted(outcome.problems):
+    for problem in sorted(outcome.problems, key=lambda p: (str(p.path), p.line or 0)):
         where = _shown(problem.path) + (f":{problem.line}" if problem.line else "")
         err.write(f"{where}: error: {problem.message}\n")
     if outcome.findings:

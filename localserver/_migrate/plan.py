@@ -45,7 +45,7 @@ class Change:
     new: bytes
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """A file the run could not handle, left unchanged."""
 
