@@ -12,6 +12,10 @@ from localserver import HTTPServer
 
 TIMEOUT = 5.0
 
+# A project written for pytest-httpserver, which tests/test_migrate_e2e.py copies,
+# runs and migrates: not part of this suite.
+collect_ignore = ["migrate_sample"]
+
 
 @pytest.fixture
 def server() -> Iterator[HTTPServer]:

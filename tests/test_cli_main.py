@@ -93,8 +93,8 @@ class TestErrors:
 
 class TestTable:
     def test_lists_every_subcommand(self) -> None:
-        """The table names http, https and smtp, in --help's order."""
-        assert [command.name for command in SUBCOMMANDS] == ["http", "https", "smtp"]
+        """The table names http, https, smtp and migrate, in --help's order."""
+        assert [c.name for c in SUBCOMMANDS] == ["http", "https", "smtp", "migrate"]
 
     def test_one_entry_makes_a_subcommand(self) -> None:
         """A Subcommand in the table is all a new subcommand needs to parse its options."""

@@ -41,6 +41,8 @@ RUN_ELSEWHERE = {
     "tests/examples/plugin_conftest.py": "tests/test_docs.py",
     "tests/django_project/shop/tests.py": "tests/test_mixin_runners.py",
     "tests/django_project/shop/views.py": "tests/test_mixin_runners.py",
+    "tests/migrate_sample/tests/test_weather.py": "tests/test_migrate_e2e.py",
+    "tests/migrate_sample/tests/test_server_details.py": "tests/test_migrate_e2e.py",
 }
 # Languages of code blocks that are not Python.
 NOT_PYTHON = {"console", "shell", "bash", "sh", "text", "ini", "toml", "cfg", "none"}

@@ -11,6 +11,7 @@ from .._version import __version__
 from .command import CLIError, Subcommand
 from .console import Console
 from .http import HTTP, HTTPS
+from .migrate import MIGRATE, run_migrate
 from .smtp import SMTP
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -19,7 +20,7 @@ USAGE_ERROR = 2
 
 # Every subcommand, in the order --help lists them. A new one is a module that
 # defines a Subcommand, imported above and named here.
-SUBCOMMANDS: tuple[Subcommand, ...] = (HTTP, HTTPS, SMTP)
+SUBCOMMANDS: tuple[Subcommand, ...] = (HTTP, HTTPS, SMTP, MIGRATE)
 
 
 def build_parser(subcommands: Sequence[Subcommand] = SUBCOMMANDS) -> argparse.ArgumentParser:
@@ -47,9 +48,13 @@ def main(
         out: Where requests and mails are printed (default: stdout).
         err: Where messages go (default: stderr).
     """
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["migrate"]:
+        # migrate parses its own options (argparse would take its --flags for ours).
+        return run_migrate(arguments[1:], out, err)
     console = Console(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     run = {command.name: command.run for command in SUBCOMMANDS}[args.command]
     try:
         return run(args, console)
