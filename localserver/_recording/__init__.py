@@ -7,6 +7,7 @@ reads exchanges back from a HAR file (:func:`read_har`) or a VCR.py cassette
 
 from __future__ import annotations
 
+from .capture import forwarded_exchange
 from .exchange import Exchange, RecordingFormatError, Timings
 from .har import DEFAULT_REDACT, REDACTED, HARWriter, har_entry
 from .har_read import read_har
@@ -19,6 +20,7 @@ __all__ = [
     "HARWriter",
     "RecordingFormatError",
     "Timings",
+    "forwarded_exchange",
     "har_entry",
     "read_cassette",
     "read_har",
