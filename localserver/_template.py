@@ -34,7 +34,13 @@ from werkzeug.wrappers import Request
 
 from ._errors import LocalServerError
 from ._extras import import_extra
-from ._template_request import REQUEST_FIELDS, BodyNotJSON, MultiValues, TemplateRequest
+from ._template_request import (
+    REQUEST_FIELDS,
+    BodyNotJSON,
+    MultiValues,
+    TemplateRequest,
+    label_of,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -126,7 +132,8 @@ class ResponseTemplate:
             (anything but ``request``, ``path``, ``now`` and Jinja2's globals such as
             ``range``; an unknown ``request.<field>``; an unknown ``path.<name>``).
             The message names the template, the line and what to write instead.
-        TypeError: *body* or a header is not a str.
+        TypeError: *body* or a header template is not a str.
+        ValueError: A header name is not a valid HTTP field name.
         MissingExtraError: Jinja2 is not installed (``pip install "localserver[templates]"``).
 
     Example::
@@ -197,15 +204,11 @@ class ResponseTemplate:
 # -- the environment ------------------------------------------------------------------
 
 
-def _require_jinja() -> None:
-    """Fail with the install command when Jinja2 is missing (before any jinja2 import)."""
-    import_extra("jinja2.sandbox", extra="templates", feature="response templates")
-
-
 @functools.cache
 def _environment() -> Environment:
     """The one sandboxed environment all templates share (made on first use)."""
-    _require_jinja()
+    # Fails with the install command when Jinja2 is missing, before any jinja2 import.
+    import_extra("jinja2.sandbox", extra="templates", feature="response templates")
     from jinja2 import StrictUndefined, Undefined
     from jinja2.exceptions import TemplateRuntimeError, UndefinedError
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -225,7 +228,7 @@ def _environment() -> Environment:
         ) -> None:
             if hint is None and isinstance(obj, MultiValues) and isinstance(name, str):
                 have = ", ".join(obj) or "nothing"
-                hint = f"{obj.label} has no {name!r} (it has {have})"
+                hint = f"{label_of(obj)} has no {name!r} (it has {have})"
             super().__init__(hint, obj, name, exc)
 
     # The immutable flavour also refuses list.append, dict.update...: a template

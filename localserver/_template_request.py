@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-__all__ = ["REQUEST_FIELDS", "BodyNotJSON", "MultiValues", "TemplateRequest"]
+__all__ = ["REQUEST_FIELDS", "BodyNotJSON", "MultiValues", "TemplateRequest", "label_of"]
 
 # The names a template may read as ``request.<name>`` (checked at registration).
 REQUEST_FIELDS = frozenset(
@@ -33,7 +33,8 @@ class MultiValues(Mapping[str, Any]):
     ``getlist(name)`` gives every value in arrival order. With
     ``case_insensitive=True`` (headers) ``"content-type"`` and ``"Content-Type"``
     are the same key; iteration yields each name as first received. *label* is
-    how error messages name it (``"request.args"``).
+    how error messages name it (``"request.args"``; read it with :func:`label_of`,
+    so that ``request.args.label`` stays the query parameter ``label``).
     """
 
     def __init__(
@@ -43,7 +44,7 @@ class MultiValues(Mapping[str, Any]):
         label: str,
         case_insensitive: bool = False,
     ) -> None:
-        self.label = label
+        self._label = label
         self._fold = case_insensitive
         self._values: dict[str, list[Any]] = {}
         self._names: dict[str, str] = {}
@@ -73,7 +74,12 @@ class MultiValues(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         pairs = ", ".join(f"{n!r}: {self._values[self._key(n)]!r}" for n in self)
-        return f"<{self.label} {{{pairs}}}>"
+        return f"<{self._label} {{{pairs}}}>"
+
+
+def label_of(values: MultiValues) -> str:
+    """How error messages name *values* (``"request.args"``, ``"path"``)."""
+    return values._label
 
 
 class TemplateRequest:

@@ -114,6 +114,11 @@ class TestContext:
         assert body == b"ok"
         assert headers == [("Location", "/users/9"), ("X-Method", "POST")]
 
+    def test_parameter_names_that_look_like_attributes(self) -> None:
+        """A query parameter called ``label`` or ``path`` is read like any other."""
+        request = make_request(query_string="label=red&path=/x")
+        assert render_text("{{ request.args.label }} {{ request.args.path }}", request) == "red /x"
+
     def test_missing_values_can_default(self) -> None:
         """Jinja2's ``default`` filter turns a missing value into a fallback."""
         assert render_text("{{ request.args.page | default('1') }}") == "1"
