@@ -82,13 +82,19 @@ nitpick_ignore_regex = [
 # (a list of recorded requests, a callable, a type variable...); they have no
 # entry of their own because they are not part of the public API.
 nitpick_ignore = [
-    ("py:class", "localserver._engine._S"),
+    ("py:class", "localserver._lifecycle._S"),
+    ("py:class", "localserver._aliases._Runs"),
+    ("py:class", "localserver._aliases._HasCertificate"),
     ("py:class", "localserver._journal.Journal"),
-    ("py:class", "localserver._expect_api.RequestLog"),
+    ("py:class", "localserver._journal.JournalView"),
+    ("py:class", "localserver._report.MistakeText"),
     ("py:class", "localserver._checks.Waiting"),
+    ("py:class", "localserver._http.TestMark"),
     ("py:class", "localserver._mail.Outbox"),
     ("py:class", "localserver._mail.MailDetails"),
-    ("py:class", "localserver._matchers.FieldResult"),
+    ("py:class", "localserver._smtp_faults.FaultRule"),
+    ("py:class", "localserver._fields.FieldResult"),
+    ("py:class", "localserver._responders.Responder"),
     ("py:class", "WSGIApp"),
     ("py:class", "WSGIEnvironment"),
     ("py:class", "StrPath"),

@@ -12,7 +12,7 @@ import enum
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Union
+from typing import Any, Callable, Generic, Protocol, TypeVar, Union, overload
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
@@ -21,7 +21,7 @@ from ._args import check_bool, check_status
 from ._http1.writer import Reply
 from ._responders import encode_reply, reason_of
 
-__all__ = ["Chunked", "Content", "ContentValue", "DefaultResponse"]
+__all__ = ["Chunked", "Content", "ContentValue", "DefaultResponse", "DefaultSetting"]
 
 #: What ``serve_content`` and ``content`` take.
 Content = Union[str, bytes, Iterable[Union[str, bytes]], None]
@@ -216,3 +216,41 @@ def _wants_chunks(chunked: Chunked, headers: list[tuple[str, str]]) -> bool:
     if chunked is Chunked.AUTO:
         return any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers)
     return chunked is Chunked.YES
+
+
+_Get = TypeVar("_Get")
+_Set = TypeVar("_Set")
+
+
+class _HasDefault(Protocol):
+    _default: DefaultResponse
+
+
+class DefaultSetting(Generic[_Get, _Set]):
+    """A server attribute that reads and sets one setting of its :class:`DefaultResponse`.
+
+    Setting it checks the value (nothing changes on an error) and installs the
+    default response, as pytest-localserver's attributes do.
+    """
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> DefaultSetting[_Get, _Set]: ...
+
+    @overload
+    def __get__(self, obj: _HasDefault, owner: type) -> _Get: ...
+
+    def __get__(self, obj: _HasDefault | None, owner: type) -> _Get | DefaultSetting[_Get, _Set]:
+        if obj is None:
+            return self
+        value: _Get = getattr(obj._default, self.name)
+        return value
+
+    def __set__(self, obj: _HasDefault, value: _Set) -> None:
+        obj._default.update(**{self.name: value})

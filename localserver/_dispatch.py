@@ -38,7 +38,8 @@ from ._faults import Aborted, Cancellation, perform_fault
 from ._http1.request import Http1Request
 from ._http1.writer import Reply
 from ._journal import Journal
-from ._recorded import RecordedRequest
+from ._recorded import RecordedRequest, set_path_params
+from ._recorded import record as recorded
 from ._registry import MatchError, Registry
 from ._report import format_request, miss_report
 from ._responders import FaultResponder, Responder, reason_of, reply_from_response
@@ -70,7 +71,7 @@ class Dispatcher:
         cancel = self._cancellation.current()
         keep = self._default.store_request_data
         body = request.read_body() if keep else _discard(request)
-        record = RecordedRequest.received(request.head, body, request.connection, stored=keep)
+        record = recorded(request.head, body, request.connection, stored=keep)
         try:
             selection = self._registry.select(record)
         except MatchError as error:
@@ -107,7 +108,7 @@ class Dispatcher:
         request: Http1Request,
         cancel: threading.Event,
     ) -> Reply:
-        record._path_params = exp.matcher.path_params(record)
+        set_path_params(record, exp.matcher.path_params(record))
         if exp.delay is not None and cancel.wait(exp.delay.sample()):
             raise Aborted("the server stopped or was cleared during a delay")
         if responder is None:

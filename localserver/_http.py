@@ -20,7 +20,7 @@ from ._aliases import ServerAliases
 from ._args import check_bool, check_count, check_seconds
 from ._assertions import RequestAssertions, Step
 from ._checks import ServingChecks, Waiting
-from ._content import Chunked, Content, ContentValue, DefaultResponse
+from ._content import Chunked, Content, ContentValue, DefaultResponse, DefaultSetting
 from ._dispatch import Dispatcher, log_view
 from ._engine import Engine
 from ._expectation import DEFAULT_PRIORITY, Expectation, HandlerType
@@ -188,68 +188,25 @@ class HTTPServer(ServerLifecycle, ServerAliases):
             settings["show_post_vars"] = show_post_vars
         self._default.update(**settings)
 
-    @property
-    def content(self) -> ContentValue:
-        """Body of the default response (``""`` until set)."""
-        return self._default.content
-
-    @content.setter
-    def content(self, value: Content) -> None:
-        self._default.update(content=value)
-
-    @property
-    def code(self) -> int:
-        """Status of the default response (204 until set, as in pytest-localserver)."""
-        return self._default.code
-
-    @code.setter
-    def code(self, value: int) -> None:
-        self._default.update(code=value)
-
-    @property
-    def headers(self) -> Headers:
-        """Headers of the default response (changes in place take effect too)."""
-        return self._default.headers
-
-    @headers.setter
-    def headers(self, value: HeadersArg) -> None:
-        self._default.update(headers=value)
-
-    @property
-    def chunked(self) -> Chunked:
-        """:class:`Chunked` setting of the default response."""
-        return self._default.chunked
-
-    @chunked.setter
-    def chunked(self, value: Chunked) -> None:
-        self._default.update(chunked=value)
-
-    @property
-    def show_post_vars(self) -> bool:
-        """Answer a POST with its form fields as JSON (``{"name": "value", ...}``)."""
-        return self._default.show_post_vars
-
-    @show_post_vars.setter
-    def show_post_vars(self, value: bool) -> None:
-        self._default.update(show_post_vars=value)
-
-    @property
-    def store_request_data(self) -> bool:
-        """Keep request bodies in :attr:`requests` (``False``: discard them)."""
-        return self._default.store_request_data
-
-    @store_request_data.setter
-    def store_request_data(self, value: bool) -> None:
-        self._default.update(store_request_data=value)
-
-    @property
-    def no_handler_status_code(self) -> int:
-        """Status for a request nothing answers (no default response set)."""
-        return self._default.no_handler_status_code
-
-    @no_handler_status_code.setter
-    def no_handler_status_code(self, value: int) -> None:
-        self._default.update(no_handler_status_code=value)
+    content = DefaultSetting[ContentValue, Content](
+        'Body of the default response (``""`` until set).'
+    )
+    code = DefaultSetting[int, int](
+        "Status of the default response (204 until set, as in pytest-localserver)."
+    )
+    headers = DefaultSetting[Headers, HeadersArg](
+        "Headers of the default response (changes in place take effect too)."
+    )
+    chunked = DefaultSetting[Chunked, Chunked](":class:`Chunked` setting of the default response.")
+    show_post_vars = DefaultSetting[bool, bool](
+        'Answer a POST with its form fields as JSON (``{"name": "value", ...}``).'
+    )
+    store_request_data = DefaultSetting[bool, bool](
+        "Keep request bodies in :attr:`requests` (``False``: discard them as they arrive)."
+    )
+    no_handler_status_code = DefaultSetting[int, int](
+        "Status for a request nothing answers (no default response set); 500 by default."
+    )
 
     @property
     def requests(self) -> Journal[RecordedRequest]:

@@ -21,7 +21,7 @@ from ._http1.head import RequestHead
 from ._http1.request import ConnectionInfo, build_environ, split_target
 from ._tls import subject_of_pem
 
-__all__ = ["RecordedRequest"]
+__all__ = ["RecordedRequest", "record", "set_path_params"]
 
 # What the first access of one of these builds (see __getattr__).
 _LAZY = frozenset({"environ", "headers"})
@@ -52,10 +52,9 @@ class RecordedRequest(Request):
         self._path_params: dict[str, Any] = {}
 
     @classmethod
-    def received(
+    def _from_wire(
         cls, head: RequestHead, body: bytes, connection: ConnectionInfo, *, stored: bool
     ) -> RecordedRequest:
-        """Record a request that arrived now, without building its environ yet."""
         self = cls.__new__(cls)
         path, query, _ = split_target(head.target)
         self.method = head.method
@@ -159,3 +158,22 @@ class RecordedRequest(Request):
     def body_stored(self) -> bool:
         """False when the server discarded the body (``store_request_data=False``)."""
         return self._body_stored
+
+
+def record(
+    head: RequestHead, body: bytes, connection: ConnectionInfo, *, stored: bool
+) -> RecordedRequest:
+    """Record a request that arrived now, without building its environ yet.
+
+    Args:
+        head: The request head as parsed.
+        body: The body as read (``b""`` when it was dropped).
+        connection: The connection it came on.
+        stored: Whether the body was kept (``store_request_data``).
+    """
+    return RecordedRequest._from_wire(head, body, connection, stored=stored)
+
+
+def set_path_params(request: RecordedRequest, params: dict[str, Any]) -> None:
+    """Keep the values of the path template that matched *request* (``path_params``)."""
+    request._path_params = params

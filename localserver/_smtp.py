@@ -246,7 +246,7 @@ class SMTPServer(ServerLifecycle, SMTPAliases):
         Fault rules already set (e.g. in ``setUpClass``) stay.
 
         Returns:
-            A mark for :meth:`_end_test`.
+            A mark for :meth:`end_test`.
         """
         self.outbox.clear()
         self.auth_attempts.clear()
@@ -257,7 +257,7 @@ class SMTPServer(ServerLifecycle, SMTPAliases):
         """End the test begun at *mark*: remove the fault rules it added.
 
         Args:
-            mark: What :meth:`_begin_test` returned.
+            mark: What :meth:`begin_test` returned.
             check: Accepted for symmetry with the HTTP servers; SMTP has no
                 end-of-test checks (assert on the outbox instead).
         """
