@@ -29,6 +29,7 @@ Content = Union[str, bytes, Iterable[Union[str, bytes]], None]
 ContentValue = Union[str, bytes, tuple[Union[str, bytes], ...]]
 
 _DEFAULT_CODE = 204
+_NO_HEADERS: list[tuple[str, str]] = []
 _NO_HANDLER_STATUS = 500
 
 
@@ -164,7 +165,7 @@ class DefaultResponse:
     def reply(self, request: Request) -> Reply | None:
         """The default response to *request*, or None when none is set."""
         with self.lock:
-            headers = self.headers.to_wsgi_list()
+            headers = self.headers.to_wsgi_list() if self.headers else _NO_HEADERS
             if not (self.installed or headers):
                 return None
             if self.show_post_vars and request.method == "POST" and request.form:

@@ -79,8 +79,8 @@ class Cancellation:
         self._event = threading.Event()
 
     def current(self) -> threading.Event:
-        with self._lock:
-            return self._event
+        # Reading an attribute is atomic: no lock on the per-request path.
+        return self._event
 
     def cancel(self, renew: bool = False) -> None:
         with self._lock:

@@ -13,9 +13,29 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Callable, Generic, TypeVar, overload
 
-__all__ = ["Journal", "JournalView"]
+__all__ = ["Changed", "Journal", "JournalView"]
 
 _T = TypeVar("_T")
+
+
+class Changed(threading.Condition):
+    """A condition that knows whether anyone waits on it, so a notify can be skipped.
+
+    Appending costs one lock and one list append when nobody waits, which is the
+    common case: the journal is written once per request.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        super().__init__(self.lock)
+        self.waiting = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting += 1  # under the lock, as wait() requires
+        try:
+            return super().wait(timeout)
+        finally:
+            self.waiting -= 1
 
 
 class Journal(Sequence[_T], Generic[_T]):
@@ -32,16 +52,18 @@ class Journal(Sequence[_T], Generic[_T]):
         self._items: list[Any] = list(items)
         self._view = view
         self._viewed: dict[int, _T] = {}
-        self.changed = threading.Condition(threading.Lock())
+        self.changed = Changed()
         self._generation = 0
 
     # -- writing (server threads) -----------------------------------------------------
 
     def append(self, item: Any) -> None:
         """Add *item* and wake every waiter."""
-        with self.changed:
+        changed = self.changed
+        with changed.lock:  # the lock itself: a C-level context manager
             self._items.append(item)
-            self.changed.notify_all()
+            if changed.waiting:
+                changed.notify_all()
 
     def clear(self) -> None:
         """Forget everything (waiters start over from the new, empty journal)."""

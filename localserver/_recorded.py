@@ -23,8 +23,7 @@ from ._tls import subject_of_pem
 
 __all__ = ["RecordedRequest", "record", "set_path_params"]
 
-# What the first access of one of these builds (see __getattr__).
-_LAZY = frozenset({"environ", "headers"})
+_NO_PARAMS: dict[str, Any] = {}
 
 
 class RecordedRequest(Request):
@@ -38,54 +37,68 @@ class RecordedRequest(Request):
 
     _head: RequestHead
     _connection: ConnectionInfo
-    _cert: str | None
 
     # A test server is not the place to refuse large forms (werkzeug 3.1: 500 kB).
     max_form_memory_size = None
     max_form_parts = None  # type: ignore[assignment]
+    # What werkzeug's constructor would set, the same for every recorded request.
+    root_path = ""
+    shallow = False
+    _path_params = _NO_PARAMS
 
     def __init__(self, environ: dict[str, Any], populate_request: bool = True) -> None:
         super().__init__(environ, populate_request)
-        self._connection_id = int(environ.get("localserver.connection_id", 0))
         self._received_at = float(environ.get("localserver.received_at", 0.0))
         self._body_stored = bool(environ.get("localserver.body_stored", True))
-        self._path_params: dict[str, Any] = {}
 
     @classmethod
     def _from_wire(
         cls, head: RequestHead, body: bytes, connection: ConnectionInfo, *, stored: bool
     ) -> RecordedRequest:
         self = cls.__new__(cls)
-        path, query, _ = split_target(head.target)
-        self.method = head.method
-        self.scheme = connection.scheme
-        self.root_path = ""
-        self.path = unquote(path, errors="replace") if path.startswith("/") else path
-        self.query_string = query.encode("latin-1", "replace")
-        self.remote_addr = connection.peer[0]
-        self.server = (connection.server_name, connection.server_port)
-        self.shallow = False
+        fields = self.__dict__
+        target = head.target
+        path = target.partition("?")[0] if target[:1] == "/" else split_target(target)[0]
+        fields["method"] = head.method
+        fields["path"] = unquote(path, errors="replace") if path[:1] == "/" else path
         # werkzeug's get_data() returns the cached body and parses forms from it.
-        self._cached_data = body
-        self._head = head
-        self._connection = connection
-        self._cert = connection.client_cert_pem if connection.scheme == "https" else None
-        self._connection_id = connection.id
-        self._received_at = time.time()
-        self._body_stored = stored
-        self._path_params = {}
+        fields["_cached_data"] = body
+        fields["_head"] = head
+        fields["_connection"] = connection
+        if connection.scheme == "https":
+            connection.client_cert_pem  # noqa: B018 - read now, while the socket is open
+        fields["_received_at"] = time.time()
+        fields["_body_stored"] = stored
         return self
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for what is not set yet: the environ and what depends on it.
-        if name not in _LAZY or "_head" not in self.__dict__:
+        # Only reached for what is not set yet: what werkzeug's constructor would
+        # have set, made from the parts the server kept, on first use.
+        fields = self.__dict__
+        if "_head" not in fields:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        self._build_environ()
-        return self.__dict__[name]
+        if name in ("environ", "headers"):
+            self._build_environ()
+            return fields[name]
+        connection: ConnectionInfo = fields["_connection"]
+        if name == "query_string":
+            query = split_target(fields["_head"].target)[1]
+            value: Any = query.encode("latin-1", "replace")
+        elif name == "scheme":
+            value = connection.scheme
+        elif name == "remote_addr":
+            value = connection.peer[0]
+        elif name == "server":
+            value = (connection.server_name, connection.server_port)
+        else:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        fields[name] = value
+        return value
 
     def _build_environ(self) -> None:
-        head: RequestHead = self.__dict__.pop("_head")
-        connection: ConnectionInfo = self.__dict__.pop("_connection")
+        fields = self.__dict__
+        head: RequestHead = fields["_head"]
+        connection: ConnectionInfo = fields["_connection"]
         # BytesIO shares the bytes object: reading it all back makes no copy.
         environ = build_environ(
             head.method,
@@ -96,19 +109,27 @@ class RecordedRequest(Request):
             server=(connection.server_name, connection.server_port),
             scheme=connection.scheme,
             body=io.BytesIO(self._cached_data),
-            client_cert=self._cert,
+            client_cert=connection.client_cert_pem if connection.scheme == "https" else None,
         )
-        environ["localserver.connection_id"] = self._connection_id
+        environ["localserver.connection_id"] = connection.id
         environ["localserver.received_at"] = self._received_at
         environ["localserver.body_stored"] = self._body_stored
         environ["werkzeug.request"] = self
-        self.__dict__["environ"] = environ
-        self.__dict__["headers"] = EnvironHeaders(environ)
+        fields["environ"] = environ
+        fields["headers"] = EnvironHeaders(environ)
 
     def __getstate__(self) -> dict[str, Any]:
-        if "_head" in self.__dict__:
-            self._build_environ()
-        return self.__dict__
+        fields = self.__dict__
+        if "_head" in fields:
+            for name in ("environ", "query_string", "scheme", "remote_addr", "server"):
+                getattr(self, name)
+            state = dict(fields)
+            state["_connection_id"] = fields["_connection"].id
+            state["_cert"] = self.client_cert_pem
+            del state["_head"], state["_connection"]
+            state["environ"] = {k: v for k, v in fields["environ"].items() if k != "wsgi.errors"}
+            return state
+        return fields
 
     def _get_file_stream(
         self,
@@ -124,7 +145,12 @@ class RecordedRequest(Request):
     @property
     def connection_id(self) -> int:
         """The connection the request came on; equal ids mean a reused connection."""
-        return self._connection_id
+        connection = self.__dict__.get("_connection")
+        if connection is not None:
+            return int(connection.id)
+        if "_connection_id" in self.__dict__:
+            return int(self.__dict__["_connection_id"])
+        return int(self.environ.get("localserver.connection_id", 0))
 
     @property
     def received_at(self) -> float:
@@ -144,6 +170,9 @@ class RecordedRequest(Request):
     @property
     def client_cert_pem(self) -> str | None:
         """The client certificate (mutual TLS) as PEM, or ``None``."""
+        connection = self.__dict__.get("_connection")
+        if connection is not None:
+            return connection.client_cert_pem if connection.scheme == "https" else None
         if "_cert" in self.__dict__:
             return self.__dict__["_cert"]  # type: ignore[no-any-return]
         pem = self.environ.get("SSL_CLIENT_CERT")

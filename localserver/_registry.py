@@ -44,6 +44,9 @@ class MatchError(Exception):
         self.error = error
 
 
+_NOTHING = Selection(None, None)
+
+
 def _rank(exp: Expectation) -> tuple[int, int, int]:
     if exp.kind is HandlerType.ORDERED:
         return (exp.priority, 0, exp.seq)
@@ -137,6 +140,8 @@ class Registry:
         Raises:
             MatchError: A matcher raised; the request cannot be matched.
         """
+        if not self._all:  # nothing to choose from (read without the lock: atomic)
+            return _NOTHING
         with self.changed:
             best: Expectation | None = None
             best_key: tuple[int, int, int] | None = None
@@ -151,7 +156,7 @@ class Registry:
                 if matched:
                     best, best_key = exp, key
             if best is None:
-                return Selection(None, None)
+                return _NOTHING
             if best.kind is HandlerType.ORDERED and self._ordered[0] is not best:
                 return Selection(best, None, out_of_order=True)
             responder = best.next_responder()

@@ -47,9 +47,11 @@ def reason_of(status: int) -> str:
 
 
 def encode_reply(status: int, headers: list[tuple[str, str]], body: bytes) -> Reply:
-    """A reply whose header lines are encoded now, to be sent as they are many times."""
-    lines = b"".join(f"{name}: {value}\r\n".encode("latin-1") for name, value in headers)
-    return Reply(status, reason_of(status), headers, body, encoded=lines)
+    """A reply whose status line and header lines are encoded now, to be sent many times."""
+    reason = reason_of(status)
+    lines = [f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")]
+    lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in headers]
+    return Reply(status, reason, headers, body, encoded=b"".join(lines))
 
 
 def reply_from_response(response: Response, environ: dict[str, Any]) -> Reply:

@@ -90,15 +90,18 @@ class RequestHead:
     """The request line and header fields of one request, as received.
 
     Header names keep the client's spelling; values are stripped of surrounding
-    whitespace (RFC 9110 section 5.5). Strings are the bytes decoded as Latin-1.
+    whitespace (RFC 9110 section 5.5). The fields stay bytes until something reads
+    :attr:`headers` (strings decoded as Latin-1): most requests are answered
+    without that.
     """
 
     __slots__ = (
+        "_headers",
         "content_length",
         "expect_continue",
-        "headers",
         "keep_alive",
         "method",
+        "raw_headers",
         "target",
         "upgrade",
         "version",
@@ -109,18 +112,29 @@ class RequestHead:
         method: str,
         target: str,
         version: str,
-        headers: list[tuple[str, str]],
+        raw_headers: list[tuple[bytes, bytes]],
         keep_alive: bool,
         content_length: int | None,
     ) -> None:
         self.method = method
         self.target = target
         self.version = version
-        self.headers = headers
+        self.raw_headers = raw_headers
+        self._headers: list[tuple[str, str]] | None = None
         self.keep_alive = keep_alive
         self.content_length = content_length
         self.expect_continue = False
         self.upgrade = False
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The header fields as ``(name, value)`` strings, in arrival order."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = [
+                (n.decode("latin-1"), v.decode("latin-1")) for n, v in self.raw_headers
+            ]
+        return headers
 
     def __repr__(self) -> str:
         return f"<RequestHead {self.method} {self.target} {self.version}>"
@@ -156,9 +170,13 @@ def check_target(target: str) -> None:
 
 
 def check_framing(
-    method: str, version: str, headers: list[tuple[str, str]], body_limit: int | None
-) -> int | None:
-    """The checks of a head that RFC 9112 adds to a parser's; returns Content-Length.
+    method: str, version: str, headers: list[tuple[bytes, bytes]], body_limit: int | None
+) -> tuple[int | None, bool]:
+    """The checks of a head that RFC 9112 adds to a parser's.
+
+    Returns:
+        ``(content_length, expect_continue)``: the body's length (``None`` for a
+        chunked body, 0 for none) and whether the client waits for 100 Continue.
 
     Raises:
         ProtocolError: 505 for a version other than 1.0 or 1.1; 501 for an unknown
@@ -167,7 +185,7 @@ def check_framing(
             repeated or invalid Content-Length, or chunked that is not the final
             coding; 413 for a declared body over *body_limit*.
     """
-    if version not in ("1.1", "1.0"):
+    if version != "1.1" and version != "1.0":
         if version.startswith("0."):
             raise ProtocolError(400, f"HTTP/{version} requests are not supported; use HTTP/1.1")
         raise ProtocolError(505, f"HTTP/{version} is not supported; use HTTP/1.1", "bad-version")
@@ -176,15 +194,23 @@ def check_framing(
     lengths: list[str] = []
     codings: list[str] = []
     host = 0
+    expect = False
+    # One pass; a name is lower-cased only when its length could make it one of ours.
     for name, value in headers:
-        lowered = name.lower()
-        if lowered == "content-length":
-            lengths.append(value)
-        elif lowered == "transfer-encoding":
-            codings += [c.strip().lower() for c in value.split(",") if c.strip()]
-        elif lowered == "host":
-            host += 1
-    if version == "1.1" and host != 1:
+        size = len(name)
+        if size == 4:
+            if name.lower() == b"host":
+                host += 1
+        elif size == 14:
+            if name.lower() == b"content-length":
+                lengths.append(value.decode("latin-1"))
+        elif size == 17:
+            if name.lower() == b"transfer-encoding":
+                text = value.decode("latin-1").lower()
+                codings += [c.strip() for c in text.split(",") if c.strip()]
+        elif size == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
+            expect = version == "1.1"
+    if host != 1 and version == "1.1":
         what = "no Host header" if host == 0 else "several Host headers"
         raise ProtocolError(400, f"an HTTP/1.1 request must have one Host header; it had {what}")
     if codings:
@@ -193,17 +219,17 @@ def check_framing(
                 400, "a request must not have both Content-Length and Transfer-Encoding"
             )
         check_codings(codings)
-        return None
+        return None, expect
     if not lengths:
-        return 0
+        return 0, expect
     if len(lengths) > 1:
         raise ProtocolError(400, "a request must not have several Content-Length headers")
-    value = lengths[0]
-    if not (value.isascii() and value.isdigit()):
-        raise ProtocolError(400, f"invalid Content-Length {value!r}")
-    length = int(value)
+    text = lengths[0]
+    if not (text.isascii() and text.isdigit()):
+        raise ProtocolError(400, f"invalid Content-Length {text!r}")
+    length = int(text)
     if length >= 2**63:
-        raise ProtocolError(400, f"invalid Content-Length {value!r}: too large to be a length")
+        raise ProtocolError(400, f"invalid Content-Length {text!r}: too large to be a length")
     if body_limit is not None and length > body_limit:
         raise ProtocolError(
             413,
@@ -211,7 +237,7 @@ def check_framing(
             "(raise it with max_body_size=)",
             "body-too-large",
         )
-    return length
+    return length, expect
 
 
 def check_codings(codings: list[str]) -> None:

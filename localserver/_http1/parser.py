@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import time
 from collections import deque
+from typing import Callable
 
 import httptools
 
@@ -34,12 +35,11 @@ _TIMEOUTS = (BlockingIOError, TimeoutError, socket.timeout)
 class _Message:
     """What the parser has seen of one request so far."""
 
-    __slots__ = ("body", "complete", "error", "head", "head_size", "headers", "received", "url")
+    __slots__ = ("body", "complete", "error", "head", "raw", "received", "url")
 
     def __init__(self) -> None:
         self.url = b""
-        self.head_size = 0
-        self.headers: list[tuple[str, str]] = []
+        self.raw: list[tuple[bytes, bytes]] = []
         self.head: RequestHead | None = None
         self.body: deque[bytes] = deque()
         self.received = 0
@@ -68,6 +68,7 @@ class HttptoolsReader:
         self._probe: bytes | None = b""  # start of a request line still to check
         self._first = True
         self._dead = False  # the parser failed or the connection was upgraded
+        self._add_header: Callable[[tuple[bytes, bytes]], None] = _no_message
 
     # -- the connection's side --------------------------------------------------------
 
@@ -250,6 +251,7 @@ class HttptoolsReader:
         message = _Message()
         self._building = message
         self._messages.append(message)
+        self._add_header = message.raw.append
 
     def on_url(self, url: bytes) -> None:
         message = self._building
@@ -262,38 +264,35 @@ class HttptoolsReader:
                 )
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        message = self._building
-        if message is not None:
-            message.headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
-            message.head_size += len(name) + len(value) + 4
-            if message.head_size > self._limits.header_block:
-                raise _head_too_large(self._limits)
-            if len(message.headers) > self._limits.header_count:
-                limit = self._limits.header_count
-                raise ProtocolError(431, f"more than {limit} header fields", "head-too-large")
+        # The hottest callback: keep the bytes; on_headers_complete decodes them.
+        # What is fed while a head is open is bounded (_receive), so is this list.
+        self._add_header((name, value))
 
     def on_headers_complete(self) -> None:
         message = self._building
         if message is None:
             return
+        limits = self._limits
+        raw = message.raw
+        if len(raw) > limits.header_count:
+            limit = limits.header_count
+            raise ProtocolError(431, f"more than {limit} header fields", "head-too-large")
+        if self._head_bytes > limits.header_block and (
+            sum(len(n) + len(v) + 4 for n, v in raw) + len(message.url) > limits.header_block
+        ):
+            raise _head_too_large(limits)
+        headers = [(n, v.strip(b" \t")) for n, v in raw]
         parser = self._parser
         method = parser.get_method().decode("ascii")
         version = parser.get_http_version()
-        length = check_framing(method, version, message.headers, self._limits.body)
+        length, expect = check_framing(method, version, headers, limits.body)
         target = message.url.decode("latin-1")
-        check_target(target)
+        if "://" in target:
+            check_target(target)
         head = RequestHead(
-            method,
-            target,
-            f"HTTP/{version}",
-            message.headers,
-            parser.should_keep_alive(),
-            length,
+            method, target, f"HTTP/{version}", headers, parser.should_keep_alive(), length
         )
-        if version == "1.1":
-            for name, value in message.headers:
-                if name.lower() == "expect" and value.lower() == "100-continue":
-                    head.expect_continue = True
+        head.expect_continue = expect
         message.head = head
         self._in_head = False
         self._head_bytes = 0
@@ -317,6 +316,10 @@ class HttptoolsReader:
             message.complete = True
         self._building = None
         self._in_head = True
+
+
+def _no_message(header: tuple[bytes, bytes]) -> None:
+    """Where header fields would go outside a message (llhttp never calls it so)."""
 
 
 def _head_too_large(limits: Limits) -> ProtocolError:

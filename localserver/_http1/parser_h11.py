@@ -231,7 +231,7 @@ class H11Reader:
         if len(_CONTENT_LENGTH.findall(head)) > 1:  # h11 merges identical ones
             self._closed = True
             raise ProtocolError(400, "a request must not have several Content-Length headers")
-        headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()]
+        headers = [(bytes(n), bytes(v)) for n, v in event.headers.raw_items()]
         if len(headers) > self._limits.header_count:
             limit = self._limits.header_count
             raise ProtocolError(431, f"more than {limit} header fields", "head-too-large")
@@ -242,22 +242,20 @@ class H11Reader:
             limit = self._limits.request_line
             raise ProtocolError(414, f"the request target is over {limit} bytes", "uri-too-long")
         try:
-            length = check_framing(method, version, headers, self._limits.body)
+            framing = check_framing(method, version, headers, self._limits.body)
             check_target(target)
         except ProtocolError:
             self._closed = True
             raise
         keep_alive = _keep_alive(version, headers)
+        length, expect = framing
         result = RequestHead(method, target, f"HTTP/{version}", headers, keep_alive, length)
-        connection = ",".join(v for n, v in headers if n.lower() == "connection").lower()
-        upgrading = "upgrade" in connection and any(n.lower() == "upgrade" for n, _ in headers)
+        result.expect_continue = expect
+        connection = b",".join(v for n, v in headers if n.lower() == b"connection").lower()
+        upgrading = b"upgrade" in connection and any(n.lower() == b"upgrade" for n, _ in headers)
         if method == "CONNECT" or upgrading:
             result.upgrade = True  # another protocol would follow: answer, then close
             self._closed = True
-        if version == "1.1":
-            result.expect_continue = any(
-                n.lower() == "expect" and v.lower() == "100-continue" for n, v in headers
-            )
         self._raw = bytearray()
         return result
 
@@ -271,13 +269,13 @@ class H11Reader:
         )
 
 
-def _keep_alive(version: str, headers: list[tuple[str, str]]) -> bool:
+def _keep_alive(version: str, headers: list[tuple[bytes, bytes]]) -> bool:
     tokens = {
         token.strip().lower()
         for name, value in headers
-        if name.lower() == "connection"
-        for token in value.split(",")
+        if name.lower() == b"connection"
+        for token in value.split(b",")
     }
-    if "close" in tokens:
+    if b"close" in tokens:
         return False
-    return version == "1.1" or "keep-alive" in tokens
+    return version == "1.1" or b"keep-alive" in tokens

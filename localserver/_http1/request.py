@@ -61,7 +61,7 @@ class ConnectionInfo:
             if isinstance(self.sock, ssl.SSLSocket):
                 try:
                     der = self.sock.getpeercert(binary_form=True)
-                except (ValueError, OSError):  # no finished handshake
+                except (ValueError, OSError, AttributeError):  # no handshake, or closed
                     der = None
                 if der:
                     pem = ssl.DER_cert_to_PEM_cert(der)

@@ -35,9 +35,9 @@ class Reply:
         close: Close the connection after this reply.
         on_close: Called once the body has been written or abandoned (WSGI's
             ``close()`` of a response iterable).
-        encoded: The header lines, already encoded (``b"Name: value\\r\\n"``
-            each), with Content-Length matching *body* (bytes); *headers* is
-            then only used by reports.
+        encoded: The status line and the header lines, already encoded, with a
+            Content-Length matching *body* (bytes); *headers* is then only read
+            by reports and the log.
     """
 
     __slots__ = ("body", "close", "encoded", "headers", "on_close", "reason", "status")
@@ -63,6 +63,8 @@ class Reply:
 
 
 _date_cache: tuple[int, bytes] = (0, b"")
+# (second, keep, http11, server line) -> the end of a canned head, made once a second.
+_tails: dict[tuple[int, bool, bool, bytes], bytes] = {}
 
 
 def http_date() -> bytes:
@@ -74,6 +76,18 @@ def http_date() -> bytes:
         line = f"Date: {email.utils.formatdate(now, usegmt=True)}\r\n".encode("latin-1")
         _date_cache = (now, line)
     return line
+
+
+def _tail(keep: bool, http11: bool, server_line: bytes) -> bytes:
+    """Connection, Server and Date lines and the blank line that ends a head."""
+    date = http_date()
+    key = (_date_cache[0], keep, http11, server_line)
+    tail = _tails.get(key)
+    if tail is None:
+        if len(_tails) > 64:  # yesterday's seconds
+            _tails.clear()
+        tail = _tails[key] = _connection_line(keep, http11) + server_line + date + b"\r\n"
+    return tail
 
 
 def write_reply(
@@ -90,22 +104,17 @@ def write_reply(
     """
     keep = keep_alive and not reply.close and not head.upgrade
     status = reply.status
-    no_body = head.method == "HEAD" or status < 200 or status in _NO_BODY_CODES
     http11 = head.version == "HTTP/1.1"
-    status_line = f"HTTP/1.1 {status} {reply.reason}\r\n".encode("latin-1")
+    encoded = reply.encoded
     try:
-        if (
-            reply.encoded is not None
-            and isinstance(reply.body, bytes)
-            and status >= 200
-            and status != 204
-        ):
-            tail = _connection_line(keep, http11) + server_line + http_date() + b"\r\n"
-            data = status_line + reply.encoded + tail
-            if not no_body:
-                data += reply.body
-            sock.sendall(data)
+        if encoded is not None and status >= 200 and status != 204:
+            body = reply.body
+            if head.method == "HEAD" or status == 304 or not isinstance(body, bytes):
+                body = b""
+            sock.sendall(b"".join((encoded, _tail(keep, http11, server_line), body)))
             return keep
+        no_body = head.method == "HEAD" or status < 200 or status in _NO_BODY_CODES
+        status_line = f"HTTP/1.1 {status} {reply.reason}\r\n".encode("latin-1")
         return _write_general(sock, reply, head, status_line, server_line, keep, no_body)
     finally:
         if reply.on_close is not None:
