@@ -20,6 +20,7 @@ from typing import Any, Callable, TextIO
 
 from ._journal import Journal
 from ._version import __version__
+from ._web import CLIWeb
 
 __all__ = ["main"]
 
@@ -163,8 +164,12 @@ def run_server(
     journal_of: Callable[[Any], Journal],
     emit: Callable[[Any, Console], bool],
     noun: tuple[str, str],
+    web: CLIWeb | None = None,
 ) -> int:
-    """Start the server *make* builds, print what arrives, stop on a signal."""
+    """Start the server *make* builds, print what arrives, stop on a signal.
+
+    With *web* (``--web-port``), what arrives is also shown on a live web page.
+    """
     gate = SignalGate()
     previous = {sig: signal.signal(sig, gate.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     server = None
@@ -182,8 +187,19 @@ def run_server(
             # The engine speaks Python (port=0); here the option is --port 0.
             raise CLIError(str(exc).replace("pass port=0", "pass --port 0")) from None
         describe(server, console)
+        if web is not None:
+            try:
+                web.attach(server, console.note)
+            except OSError as exc:
+                raise CLIError(str(exc)) from None
         console.note("Press Ctrl-C to stop.")
-        follower = Follower(journal_of(server), lambda item: emit(item, console), gate)
+
+        def show(item: Any) -> bool:
+            if web is not None:
+                web.feed(item)
+            return emit(item, console)
+
+        follower = Follower(journal_of(server), show, gate)
         follower.start()
         gate.wait()
     finally:
@@ -191,6 +207,8 @@ def run_server(
             if server is not None:
                 server.stop()  # nothing arrives after this
             count = follower.finish() if follower is not None else 0
+            if web is not None:
+                web.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

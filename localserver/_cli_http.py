@@ -12,6 +12,7 @@ from ._http import HTTPServer
 from ._https import HTTPSServer
 from ._journal import Journal, RecordedRequest
 from ._protocol_errors import describe_protocol_error
+from ._web import add_web_options, web_for
 
 __all__ = ["register"]
 
@@ -174,6 +175,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         lambda server: server.requests,
         lambda item, console: print_request(item, console, args.json),
         ("request", "requests"),
+        web=web_for(args),
     )
 
 
@@ -209,6 +211,7 @@ def register(sub: Any) -> None:
         )
         add_common_options(parser, default_port=default_port)
         add_response_options(parser)
+        add_web_options(parser)
         if tls:
             parser.add_argument(
                 "--client-cert",

@@ -15,6 +15,7 @@ from typing import Any
 from ._cli import CLIError, Console, add_common_options, run_server
 from ._mail import ReceivedMail
 from ._smtp import SMTPServer
+from ._web import add_web_options, web_for
 
 __all__ = ["register"]
 
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         lambda server: server.outbox,
         lambda mail, console: printer(mail),
         ("mail", "mails"),
+        web=web_for(args),
     )
 
 
@@ -150,4 +152,5 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--save", metavar="DIR", help="also save each mail as DIR/mail-NNNN.eml")
     parser.add_argument("--raw", action="store_true", help="print each mail's bytes as received")
+    add_web_options(parser)
     parser.set_defaults(run=_run)

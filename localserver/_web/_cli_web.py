@@ -126,8 +126,8 @@ class CLIWeb:
         try:
             self.server = WebServer(self.store, self.host, self.port).start()
         except OSError as exc:
-            message = str(exc).replace("pass port=0", "pass --web-port 0")
-            raise OSError(exc.errno, f"web page: {message}") from None
+            message = (exc.strerror or str(exc)).replace("pass port=0", "pass --web-port 0")
+            raise OSError(f"web page: {message}") from None
         if isinstance(server, HTTPServer):
             # The log pairs each request with the response sent; nothing else reads it here.
             self._feeder = _Feeder(server.log, self._add_exchange)
