@@ -423,6 +423,14 @@ class TestScreenshots:
         store, web = page
         add_mail(
             store,
+            "Welcome aboard, Carl",
+            sender="Shop <no-reply@shop.example>",
+            to="Carl <carl@example.com>",
+            cc="team@shop.example",
+            envelope_to=["carl@example.com", "team@shop.example"],
+        )
+        add_mail(
+            store,
             "Reset your password",
             sender="Shop <no-reply@shop.example>",
             to="carl@example.com",
@@ -453,7 +461,7 @@ class TestScreenshots:
                 json={"event": "payment.succeeded", "amount": 4200, "currency": "EUR"},
                 headers={"X-Signature": "t=1700000000,v1=5f2b"},
             )
-        browser.set_window_size(1100, 720)
+        browser.set_window_size(1100, 860)
         open_page(browser, web)
         row_with(browser, "Your order")
         shots = {"web-inbox.png": None, "web-mail.png": None, "web-requests.png": None}

@@ -60,12 +60,12 @@
     ];
     return [
       el("span", { class: "line" }, el("span", { class: "main", text: item.from || "(no sender)" }), when(item.received_at)),
-      el("span", { class: "line" }, el("span", { class: "sub", text: item.subject ?? "(no subject)" }),
-        el("span", { class: "flags" }, flags)),
+      el("span", { class: "line" }, el("span", { class: "sub", text: item.subject ?? "(no subject)" })),
       el("span", { class: "line" },
         el("span", { class: "sub" }, `To: ${(named.length ? named : item.rcpt_tos).join(", ") || "–"}`),
         el("span", { class: "flags" },
           hidden.length ? el("span", { class: "badge bcc", text: `Bcc ${hidden.length}` }) : null, size(item.size))),
+      flags.some(Boolean) ? el("span", { class: "line" }, el("span", { class: "sub" }, flags)) : null,
     ];
   }
 
@@ -285,11 +285,11 @@
           },
         }), deleteButton(req), copied),
       el("h3", { text: "Query" }), table(req.query, "No query string."),
-      el("h3", { text: "Headers" }), table(req.headers, "No headers."),
-      el("h3", { text: "Cookies" }), table(req.cookies, "No cookies."),
+      el("h3", { text: "Body" }), bodyView(req.body, req.body_url, "No body."),
       req.form.length ? [el("h3", { text: "Form fields" }), table(req.form, "")] : null,
       req.files.length ? [el("h3", { text: "Files" }), downloads(req.files)] : null,
-      el("h3", { text: "Body" }), bodyView(req.body, req.body_url, "No body."),
+      el("h3", { text: "Headers" }), table(req.headers, "No headers."),
+      el("h3", { text: "Cookies" }), table(req.cookies, "No cookies."),
       el("h3", { text: "Response" }),
       response ? [el("p", { text: response.status_line }), table(response.headers, "No headers."),
         bodyView(response.body, null, "Empty body.")] : el("p", { class: "note", text: "None was sent." }),
