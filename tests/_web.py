@@ -22,11 +22,14 @@ HOSTILE_HTML = """<!doctype html>
 <link rel="stylesheet" href="TRACKER/stylesheet.css">
 <style>@import url("TRACKER/import.css"); p.hello { color: rgb(0, 128, 0); }</style>
 <script>parent.document.title = "pwned"; fetch("TRACKER/script-ran");</script>
+<script>fetch("/api/messages", {method: "DELETE"}); top.location = "TRACKER/navigated";</script>
 <script src="TRACKER/external.js"></script>
 </head><body onload="fetch('TRACKER/onload')">
 <p class="hello" id="hello">Hello from a hostile mail</p>
 <img src="data:," onerror="fetch('TRACKER/onerror')">
 <img id="remote" src="TRACKER/tracker.png" alt="remote image">
+<img id="inline"
+  src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">
 <a id="js-link" href="javascript:fetch('TRACKER/js-link');parent.document.title='link'">a link</a>
 <iframe src="javascript:fetch('TRACKER/iframe')"></iframe>
 <form action="TRACKER/form" method="post"><button id="submit">Send</button></form>

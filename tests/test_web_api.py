@@ -15,7 +15,7 @@ from localserver._web import WebServer, WebStore, start_web
 from localserver._web._guard import host_allowed
 
 from ._web import EventReader, add_exchange, add_mail
-from .conftest import TIMEOUT
+from .conftest import TIMEOUT, ipv6_available
 
 STATIC = Path(__file__).resolve().parent.parent / "localserver" / "_web" / "static"
 
@@ -331,6 +331,24 @@ class TestSafety:
         headers = {"Host": f"LOCALHOST:{web.port}"}
         response = requests.get(web.url + "/api/info", headers=headers, timeout=TIMEOUT)
         assert response.status_code == 200
+
+    @pytest.mark.skipif(not ipv6_available(), reason="::1 cannot be bound here")
+    def test_ipv6_loopback(self, store: WebStore) -> None:
+        """Bound to ::1, the page answers [::1]:PORT and localhost:PORT, nothing else."""
+        server = start_web(store, host="::1", port=0)
+        try:
+            assert server.url == f"http://[::1]:{server.port}"
+            for host, status in (
+                (f"[::1]:{server.port}", 200),
+                (f"localhost:{server.port}", 200),
+                (f"rebind.example:{server.port}", 421),
+            ):
+                response = requests.get(
+                    f"{server.url}/api/info", headers={"Host": host}, timeout=TIMEOUT
+                )
+                assert response.status_code == status, host
+        finally:
+            server.stop()
 
     @pytest.mark.parametrize(
         "path",

@@ -267,6 +267,8 @@ class TestHostileMail:
                 browser.find_element(by().ID, "js-link").click()
                 browser.find_element(by().ID, "submit").click()
                 assert browser.find_element(by().ID, "remote").get_property("naturalWidth") == 0
+                # An image the mail carries (a cid: part becomes a data: URL) does show.
+                assert browser.find_element(by().ID, "inline").get_property("naturalWidth") == 1
             finally:
                 browser.switch_to.default_content()
             assert browser.title == "localserver: Mail and Requests"

@@ -106,6 +106,25 @@ class TestMailEntry:
         assert b"inner body" in entry.downloads[1].data
         assert entry.detail["text"] == "see below\n"
 
+    def test_inline_images_show_in_the_html_part(self) -> None:
+        """cid: URLs of the mail's own images become data: URLs; others, and text, stay."""
+        message = EmailMessage()
+        message["From"] = "ann@example.com"
+        message["To"] = "bob@example.com"
+        message.set_content("logo below")
+        message.add_alternative(
+            '<img src="cid:logo@shop"><img src="cid:missing"><p>cid:logo@shop</p>',
+            subtype="html",
+        )
+        html = message.get_payload()[1]  # type: ignore[index]
+        html.add_related(b"\x89PNG", maintype="image", subtype="png", cid="<logo@shop>")
+        mail = ReceivedMail(message.as_bytes(), mail_from="ann@example.com", rcpt_tos=["b@x"])
+        shown = mail_entry(mail).html
+        assert shown == (
+            '<img src="data:image/png;base64,iVBORw=="><img src="cid:missing">'
+            "<p>cid:logo@shop</p>\n"
+        )
+
     def test_unsafe_file_names_are_cleaned(self) -> None:
         """A file name cannot climb directories or carry quotes and control characters."""
         mail = make_mail(attachments=(('../../etc/pass"wd\x07', "text/plain", b"x"),))

@@ -8,10 +8,13 @@ source is always there.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
+import re
 from email.message import Message
 from email.utils import getaddresses
 from typing import Callable, TypeVar
+from urllib.parse import unquote
 
 from .._mail import ReceivedMail
 from ._format import iso_time, safe_filename, safe_type
@@ -20,6 +23,12 @@ from ._store import Download, Entry, JSONObject
 __all__ = ["mail_entry"]
 
 _T = TypeVar("_T")
+
+# A cid: URL (RFC 2392) as an attribute value or in a style's url(): it follows a
+# quote, "=" or "(" and ends at a quote, space or bracket. Text is left alone.
+_CID_URL = re.compile(r"(?<=[\"'=(])cid:([^\"'\s<>()]+)", re.IGNORECASE)
+# Inline images up to this size are shown in the HTML part (as data: URLs).
+_INLINE_MAX = 5 * 1024 * 1024
 
 
 def _safe(read: Callable[[], _T], fallback: _T) -> _T:
@@ -97,6 +106,28 @@ def _download(part: Message, index: int) -> Download:
     return Download(safe_filename(name or "", default), content_type, data)
 
 
+def _content_id(part: Message) -> str | None:
+    value = _safe(lambda: part.get("Content-ID"), None)
+    return str(value).strip().strip("<>") if value else None
+
+
+def _inline_images(html: str, images: dict[str, Download]) -> str:
+    """Point ``cid:`` references at the images the mail carries, as ``data:`` URLs.
+
+    The HTML part may load ``data:`` images only, so the mail's own inline
+    images show while nothing from elsewhere does.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        image = images.get(unquote(match.group(1)))
+        if image is None:
+            return match.group(0)
+        encoded = base64.b64encode(image.data).decode("ascii")
+        return f"data:{image.content_type};base64,{encoded}"
+
+    return _CID_URL.sub(replace, html) if images else html
+
+
 def mail_entry(mail: ReceivedMail) -> Entry:
     """Turn a received mail into a store entry.
 
@@ -116,10 +147,14 @@ def mail_entry(mail: ReceivedMail) -> Entry:
     html_part = _safe(lambda: mail.get_body(preferencelist=("html",)), None)
     bodies = [part for part in (text_part, html_part) if part is not None]
     leaves: list[Message] = _safe(lambda: _leaves(mail), [])
-    downloads = tuple(
-        _download(part, index)
-        for index, part in enumerate(part for part in leaves if all(part is not b for b in bodies))
-    )
+    attached = [part for part in leaves if all(part is not body for body in bodies)]
+    downloads = tuple(_download(part, index) for index, part in enumerate(attached))
+    images = {
+        cid: download
+        for part, download in zip(attached, downloads)
+        for cid in [_content_id(part)]
+        if cid and download.content_type.startswith("image/") and len(download.data) <= _INLINE_MAX
+    }
     summary: JSONObject = {
         "received_at": iso_time(mail.received_at),
         "from": sender if sender is not None else mail.mail_from,
@@ -169,6 +204,6 @@ def mail_entry(mail: ReceivedMail) -> Entry:
         detail=detail,
         raw=mail.raw,
         search=search,
-        html=None if html_part is None else _part_text(html_part),
+        html=None if html_part is None else _inline_images(_part_text(html_part), images),
         downloads=downloads,
     )
