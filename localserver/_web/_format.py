@@ -34,6 +34,6 @@ def safe_filename(name: str, default: str) -> str:
 
 def content_disposition(kind: str, filename: str) -> str:
     """``attachment``/``inline`` with an ASCII name and the exact UTF-8 one (RFC 6266)."""
+    # Each non-ASCII character becomes "?", which safe_filename turns into "_".
     ascii_name = safe_filename(filename.encode("ascii", "replace").decode("ascii"), "download")
-    ascii_name = ascii_name.replace("?", "_")
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
