@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import traceback
 
+from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
 
 from ._checks import ServingChecks
@@ -227,9 +228,12 @@ def log_view(
     record, reply = entry
     if reply is None:
         return record, None
-    body = reply.body if isinstance(reply.body, (bytes, list, tuple)) else b""
-    data = body if isinstance(body, bytes) else b"".join(body)
-    response = Response(data, reply.status, reply.headers)
+    body = reply.body
+    if isinstance(body, (bytes, list, tuple)):
+        response = Response(body if isinstance(body, bytes) else b"".join(body))
+    else:  # streamed as it was sent: not kept
+        response = Response(iter(()))
+    response.headers = Headers(reply.headers)
     response.status = f"{reply.status} {reply.reason}".rstrip()
     return record, response
 

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from .. import HTTPServer, HTTPSServer, RecordedRequest
 from .._engine import format_host
 from .._journal import Journal
+from .._web import add_web_options, web_for
 from .command import CLIError, Subcommand, add_common_options
 from .console import Console
 from .serve import run_server
@@ -68,11 +69,13 @@ def add_response_options(parser: argparse.ArgumentParser) -> None:
 def _http_options(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser, default_port=8000)
     add_response_options(parser)
+    add_web_options(parser)
 
 
 def _https_options(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser, default_port=8443)
     add_response_options(parser)
+    add_web_options(parser)
     parser.add_argument(
         "--client-cert",
         action="store_true",
@@ -288,6 +291,7 @@ class _Session:
             lambda server: server.requests,
             self.emit,
             ("request", "requests"),
+            web=web_for(self.args),
         )
 
 

@@ -7,6 +7,7 @@ import ipaddress
 from typing import Any, Callable, Protocol, TypeVar
 
 from .._journal import Journal
+from .._web import CLIWeb
 from .command import CLIError
 from .console import Console, Follower, SignalGate
 
@@ -40,6 +41,7 @@ def run_server(
     journal_of: Callable[[_S], Journal[Any]],
     emit: Callable[[Any, Console], bool],
     noun: tuple[str, str],
+    web: CLIWeb | None = None,
 ) -> int:
     """Start the server *make* builds, print what arrives, stop on SIGINT or SIGTERM.
 
@@ -51,6 +53,7 @@ def run_server(
         journal_of: The server's journal of arrivals (requests, mails).
         emit: Prints one arrival; returns whether it counts in the summary.
         noun: Singular and plural of what the summary counts.
+        web: The live web page (``--web-port``) that shows what arrives, too.
 
     Returns:
         The exit status, 0.
@@ -63,7 +66,7 @@ def run_server(
         # Before the port opens: a client that sees it open may signal at once. The
         # gate stays until the summary is out, so a late second Ctrl-C is harmless.
         gate.install()
-        count = _serve_until_stopped(args, console, gate, make, describe, journal_of, emit)
+        count = _serve_until_stopped(args, console, gate, make, describe, journal_of, emit, web)
         word = noun[0] if count == 1 else noun[1]
         console.note(f"stopped: {count} {word} received")
     finally:
@@ -79,6 +82,7 @@ def _serve_until_stopped(
     describe: Callable[[_S, Console], None],
     journal_of: Callable[[_S], Journal[Any]],
     emit: Callable[[Any, Console], bool],
+    web: CLIWeb | None,
 ) -> int:
     """Run the server until *gate* opens; return how many arrivals were counted."""
     server: _S | None = None
@@ -96,8 +100,19 @@ def _serve_until_stopped(
             # The engine speaks Python (port=0); here the option is --port 0.
             raise CLIError(str(exc).replace("pass port=0", "pass --port 0")) from None
         describe(server, console)
+        if web is not None:
+            try:
+                web.attach(server, console.note)
+            except OSError as exc:
+                raise CLIError(str(exc)) from None
         console.note("Press Ctrl-C to stop.")
-        follower = Follower(journal_of(server), lambda item: emit(item, console), gate)
+
+        def show(item: Any) -> bool:
+            if web is not None:
+                web.feed(item)
+            return emit(item, console)
+
+        follower = Follower(journal_of(server), show, gate)
         follower.start()
         gate.wait()
     finally:
@@ -106,6 +121,8 @@ def _serve_until_stopped(
                 server.stop()  # nothing arrives after this
         finally:
             count = follower.finish() if follower is not None else 0
+            if web is not None:
+                web.stop()
     if follower is not None and follower.error is not None:
         raise follower.error
     return count

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .. import ReceivedMail, SMTPServer
+from .._web import add_web_options, web_for
 from .command import CLIError, Subcommand, add_common_options
 from .console import Console
 from .serve import run_server
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         lambda server: server.outbox,
         lambda mail, console: printer(mail),
         ("mail", "mails"),
+        web=web_for(args),
     )
 
 
@@ -142,6 +144,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--save", metavar="DIR", help="also save each mail as DIR/mail-NNNN.eml")
     parser.add_argument("--raw", action="store_true", help="print each mail's bytes as received")
+    add_web_options(parser)
 
 
 SMTP = Subcommand(
