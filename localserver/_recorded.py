@@ -41,9 +41,6 @@ class RecordedRequest(Request):
     # A test server is not the place to refuse large forms (werkzeug 3.1: 500 kB).
     max_form_memory_size = None
     max_form_parts = None  # type: ignore[assignment]
-    # What werkzeug's constructor would set, the same for every recorded request.
-    root_path = ""
-    shallow = False
     _path_params = _NO_PARAMS
 
     def __init__(self, environ: dict[str, Any], populate_request: bool = True) -> None:
@@ -90,6 +87,10 @@ class RecordedRequest(Request):
             value = connection.peer[0]
         elif name == "server":
             value = (connection.server_name, connection.server_port)
+        elif name == "root_path":
+            value = ""
+        elif name == "shallow":
+            value = False
         else:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         fields[name] = value
