@@ -6,8 +6,8 @@ import shlex
 from email.message import EmailMessage
 
 import pytest
-from werkzeug.wrappers import Response
 import requests
+from werkzeug.wrappers import Response
 
 from localserver import Chunked, HTTPServer, HTTPSServer, ReceivedMail
 from localserver._web import curl_command, exchange_entry, mail_entry

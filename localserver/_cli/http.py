@@ -8,9 +8,11 @@ import threading
 import time
 from typing import Any, NamedTuple
 
-from .. import HTTPServer, HTTPSServer, RecordedRequest
 from .._engine import format_host
+from .._http import HTTPServer
+from .._https import HTTPSServer
 from .._journal import Journal
+from .._recorded import RecordedRequest
 from .._web import add_web_options, web_for
 from .command import CLIError, Subcommand, add_common_options
 from .console import Console
