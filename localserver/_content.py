@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request
 
 from ._args import check_bool, check_status
 from ._http1.writer import Reply
+from ._public import public
 from ._responders import encode_reply, reason_of
 
 __all__ = ["Chunked", "Content", "ContentValue", "DefaultResponse", "DefaultSetting"]
@@ -33,6 +34,7 @@ _NO_HEADERS: list[tuple[str, str]] = []
 _NO_HANDLER_STATUS = 500
 
 
+@public
 class Chunked(enum.Enum):
     """Whether the default response uses chunked transfer encoding.
 

@@ -26,6 +26,8 @@ failure, not an error.
 
 from __future__ import annotations
 
+from ._public import public
+
 __all__ = [
     "CheckError",
     "ClientCertificateError",
@@ -46,10 +48,12 @@ __all__ = [
 ]
 
 
+@public
 class LocalServerError(Exception):
     """Base class of every exception localserver raises on purpose."""
 
 
+@public
 class ServerThreadError(LocalServerError, RuntimeError):
     """A server thread failed with an unexpected exception.
 
@@ -59,30 +63,37 @@ class ServerThreadError(LocalServerError, RuntimeError):
     """
 
 
+@public
 class CheckError(LocalServerError, AssertionError):
     """A check of a server found a problem; the message says what, in full."""
 
 
+@public
 class ExpectationError(CheckError):
     """A check of an HTTP server's requests failed; the message says why in full."""
 
 
+@public
 class UnmatchedRequestError(ExpectationError):
     """A request matched no expectation and no default response was set."""
 
 
+@public
 class OutOfOrderError(ExpectationError):
     """A request matched an ordered expectation that was not the next one."""
 
 
+@public
 class NoHandlerError(ExpectationError):
     """A request matched an expectation that was never told how to respond."""
 
 
+@public
 class SequenceExhaustedError(ExpectationError):
     """A response sequence set to ``when_exhausted="error"`` ran out."""
 
 
+@public
 class HandlerError(ExpectationError):
     """A response handler, matcher, template or body parser raised while answering.
 
@@ -91,29 +102,36 @@ class HandlerError(ExpectationError):
     """
 
 
+@public
 class RequestCountError(ExpectationError):
     """``assert_request_made`` found a different number of matching requests."""
 
 
+@public
 class RequestOrderError(ExpectationError):
     """``assert_requests_in_order`` did not find the requests in that order."""
 
 
+@public
 class ClientCertificateError(ExpectationError):
     """``assert_client_cert_presented`` found no request with that client certificate."""
 
 
+@public
 class ProtocolMismatchError(ExpectationError):
     """A client spoke TLS to a plain HTTP server, or plain HTTP to an HTTPS one."""
 
 
+@public
 class ProtocolViolationError(ExpectationError):
     """The server refused a request it could not take (too large, too slow, malformed)."""
 
 
+@public
 class UnmetExpectationError(ExpectationError):
     """Oneshot, ordered or ``times=`` expectations were not all used (or ``wait`` timed out)."""
 
 
+@public
 class MailAssertionError(CheckError):
     """A check of an SMTP server's outbox failed; the message lists what arrived."""

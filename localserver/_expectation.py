@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from ._args import check_count
 from ._faults import Delay, Fault, SlowBody
 from ._matching import RequestMatcher
+from ._public import public
 from ._responders import (
     DataResponder,
     FaultResponder,
@@ -35,6 +36,7 @@ DEFAULT_PRIORITY = 5
 PostHook = Callable[[Request, Response], Response]
 
 
+@public
 class HandlerType(enum.Enum):
     """How an expectation is used up (pytest-httpserver's handler types)."""
 
@@ -43,6 +45,7 @@ class HandlerType(enum.Enum):
     ORDERED = "ordered"
 
 
+@public
 class Expectation:
     """A request the server expects and how to answer it (pytest-httpserver's ``RequestHandler``).
 

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Iterator
 from typing import NoReturn
 
+from ._public import public
+
 __all__ = ["Aborted", "Cancellation", "Delay", "Fault", "SlowBody", "perform_fault"]
 
 
@@ -27,6 +29,7 @@ class Aborted(ConnectionAbortedError):
     """
 
 
+@public
 class Fault(enum.Enum):
     """What goes wrong on the wire instead of a response.
 
@@ -103,6 +106,7 @@ def _check_seconds(name: str, value: object, positive: bool = False) -> float:
     return float(value)
 
 
+@public
 class Delay:
     """How long to wait before answering: fixed, uniform or lognormal with a cap.
 

@@ -30,6 +30,7 @@ from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
 from ._journal import Journal, JournalView
 from ._lifecycle import ServerLifecycle, join_url
 from ._matching import METHOD_ALL, UNDEFINED, RequestMatcher
+from ._public import public
 from ._recorded import RecordedRequest
 from ._registry import Registry
 from ._report import Mistake, MistakeText, Situation
@@ -49,6 +50,7 @@ class TestMark(NamedTuple):
     settings: Any
 
 
+@public
 class HTTPServer(ServerLifecycle, ServerAliases):
     """An HTTP server on loopback that records requests and answers as told.
 

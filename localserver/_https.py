@@ -12,6 +12,7 @@ from ._errors import LocalServerError
 from ._http import HTTPServer
 from ._http1.head import DEFAULT_LIMITS
 from ._http1.tls import TLSAcceptor
+from ._public import public
 from ._recorded import RecordedRequest
 from ._report import Mistake
 from ._tls import (
@@ -27,6 +28,7 @@ __all__ = ["HTTPSServer"]
 StrPath = Union[str, "os.PathLike[str]"]
 
 
+@public
 class HTTPSServer(HTTPServer, HTTPSAliases):
     """:class:`HTTPServer` over TLS, with a certificate clients can verify.
 

@@ -8,7 +8,6 @@ report shows the fields one row each.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
@@ -17,6 +16,7 @@ from werkzeug.wrappers import Request
 
 from ._body_matching import BodyMatcher, FilesMatcher, FormMatcher, JSONMatcher
 from ._fields import FieldMatcher, FieldResult, short
+from ._public import public
 from ._request_fields import (
     METHOD_ALL,
     UNDEFINED,
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 
+@public
 class RequestMatcher:
     """Describes the requests an expectation accepts; unset arguments accept anything.
 
@@ -236,7 +237,9 @@ def matcher_for(spec: object = "", criteria: Mapping[str, Any] | None = None) ->
         if name == "query":
             hint = "the query is matched with query_string= (as in expect_request)"
         else:
-            close = difflib.get_close_matches(name, CRITERIA, n=1)
+            from difflib import get_close_matches  # only when a caller misspelt one
+
+            close = get_close_matches(name, CRITERIA, n=1)
             hint = (
                 f"did you mean {close[0]!r}?"
                 if close

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request
 
 from ._http1.head import RequestHead
 from ._http1.request import ConnectionInfo, build_environ, split_target
+from ._public import public
 from ._tls import subject_of_pem
 
 __all__ = ["RecordedRequest", "record", "set_path_params"]
@@ -26,6 +27,7 @@ __all__ = ["RecordedRequest", "record", "set_path_params"]
 _NO_PARAMS: dict[str, Any] = {}
 
 
+@public
 class RecordedRequest(Request):
     """A werkzeug ``Request`` as the server received it.
 

@@ -13,7 +13,6 @@ from typing import Any, Callable, Union
 
 from werkzeug.datastructures import Authorization, MultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request
 
 from ._fields import Check, FieldMatcher, ValueMatcher, make_value_matcher, run_predicate, short
@@ -81,6 +80,9 @@ class PathMatcher(FieldMatcher):
             if uri and not uri.startswith("/"):
                 raise ValueError(f"'uri' must start with '/' (got {uri!r})")
             if "<" in uri:
+                from werkzeug.routing import RequestRedirect
+
+                self.redirect: type[Exception] = RequestRedirect
                 self.adapter = _template_adapter(uri)
             else:
                 self.exact = uri
@@ -106,7 +108,7 @@ class PathMatcher(FieldMatcher):
         if self.adapter is not None:
             try:
                 _, values = self.adapter.match(path)
-            except (HTTPException, RequestRedirect):
+            except (HTTPException, self.redirect):
                 return None
             return dict(values)
         if self.exact is not None:
@@ -142,6 +144,9 @@ _SLASHES = re.compile(r"/{2,}")
 
 
 def _template_adapter(template: str) -> Any:
+    # werkzeug's router is imported on the first template, not with the package.
+    from werkzeug.routing import Map, Rule
+
     try:
         rules = Map(
             [Rule(template, endpoint="e", strict_slashes=False, merge_slashes=False)],

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ._public import public
 from ._tls_files import PrivateDirectory, load_key_and_chain, sweep_once
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def check_client_cert_mode(value: object) -> str:
     return value
 
 
+@public
 @dataclass(frozen=True)
 class ClientCertificate:
     """A client certificate for mutual TLS, issued by a :class:`TestAuthority`.
@@ -118,6 +120,7 @@ def subject_of_pem(pem: str | bytes) -> str:
     return x509.load_pem_x509_certificate(data).subject.rfc4514_string()
 
 
+@public
 class TestAuthority:
     """A certificate authority for tests, and the server certificate it signed.
 

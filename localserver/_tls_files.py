@@ -17,7 +17,6 @@ of this name whose lock is free, if they belong to the same user.
 from __future__ import annotations
 
 import atexit
-import multiprocessing.util
 import os
 import re
 import shutil
@@ -63,7 +62,11 @@ class PrivateDirectory:
         atexit.register(remove)
         # Worker processes of multiprocessing (nose2's mp plugin, Pool) end with
         # os._exit(), which skips atexit; multiprocessing runs its finalizers first.
-        multiprocessing.util.Finalize(None, remove, exitpriority=10)
+        # A process multiprocessing started has imported it already; any other
+        # process has no need of it (and pays nothing to import it).
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:
+            mp_util.Finalize(None, remove, exitpriority=10)
 
     def write(self, stem: str, data: bytes) -> str:
         """Write *data* to a new owner-only file named after *stem*; return its path."""

@@ -103,19 +103,33 @@ class TestModules:
 
     def test_no_utils_module(self) -> None:
         """No grab-bag module: every module is named after what it holds."""
-        assert not [p for p in PACKAGE.rglob("*util*.py")]
+        assert not list(PACKAGE.rglob("*util*.py"))
 
 
 class TestPublicSurface:
     def test_every_public_name_is_in_all(self) -> None:
         """What the package offers without an underscore is exactly its __all__."""
+        for name in localserver.__all__:
+            getattr(localserver, name)  # names load on first use (PEP 562)
         public = {
             name
-            for name, value in vars(localserver).items()
+            for name in dir(localserver)
             if not name.startswith("_")
-            and not isinstance(value, (types.ModuleType, __future__._Feature))
+            and not isinstance(getattr(localserver, name), (types.ModuleType, __future__._Feature))
         }
         assert public == set(localserver.__all__) - {"__version__"}
+
+    def test_importing_the_package_loads_no_server(self) -> None:
+        """import localserver is cheap: the servers load when first used."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys, localserver; "
+            "print(sorted(m for m in sys.modules if m.startswith('localserver.')))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.stdout.strip() == "['localserver._version']", out.stderr
 
     def test_public_classes_say_they_are_public(self) -> None:
         """Reports and tracebacks name localserver.X, not the private module."""

@@ -11,6 +11,7 @@ told, so that its checks can report it.
 from __future__ import annotations
 
 import http
+import importlib.util
 import os
 import socket
 import threading
@@ -62,11 +63,8 @@ def make_reader(sock: socket.socket, limits: Limits) -> _Reader:
 def _choose_parser() -> str:
     if os.environ.get("LOCALSERVER_HTTP_PARSER", "").lower() == "h11":
         return "h11"
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return "h11"
-    return "httptools"
+    # Found, not imported: the parser loads with the first connection.
+    return "httptools" if importlib.util.find_spec("httptools") else "h11"
 
 
 _PARSER = _choose_parser()

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from .._http import HTTPServer
 from .._https import HTTPSServer
+from .._public import public
 from .._smtp import SMTPServer
 from .asserts import ClientCertAssertions, HTTPAssertions
 from .mail_asserts import MailAssertions
@@ -21,6 +22,7 @@ from .slots import ServerMixinBase, ServerSlot
 __all__ = ["HTTPServerMixin", "HTTPSServerMixin", "SMTPServerMixin"]
 
 
+@public
 class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
     """A running :class:`~localserver.HTTPServer` for a ``TestCase`` class: ``cls.http_server``.
 
@@ -60,6 +62,7 @@ class HTTPServerMixin(HTTPAssertions, ServerMixinBase):
     http_server_checks: ClassVar[bool] = True
 
 
+@public
 class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
     """A running :class:`~localserver.HTTPSServer` for a ``TestCase`` class: ``cls.https_server``.
 
@@ -96,6 +99,7 @@ class HTTPSServerMixin(ClientCertAssertions, HTTPAssertions, ServerMixinBase):
     https_server_checks: ClassVar[bool] = True
 
 
+@public
 class SMTPServerMixin(MailAssertions, ServerMixinBase):
     """A running :class:`~localserver.SMTPServer` for a ``TestCase`` class: ``cls.smtp_server``.
 
