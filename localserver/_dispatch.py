@@ -163,7 +163,7 @@ class Dispatcher:
             )
             text = str(error)
         else:
-            text = miss_report(record, self._registry.snapshot(), status)
+            text = miss_report(record, self._registry.expectations(), status)
             error = UnmatchedRequestError(text)
         error.summary = f"unexpected {format_request(record, '')[0]}"  # type: ignore[attr-defined]
         self._checks.record_failure(error)

@@ -177,6 +177,11 @@ class Registry:
         with self.changed:
             return sorted(self._all.values(), key=_rank)
 
+    def expectations(self) -> list[Expectation]:
+        """The live expectations, in no particular order (cheaper than :meth:`snapshot`)."""
+        with self.changed:
+            return list(self._all.values())
+
     def drafts(self) -> list[Expectation]:
         """Expectations still waiting for their response, oldest first."""
         with self.changed:

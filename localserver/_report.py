@@ -8,6 +8,7 @@ them the mistakes clients made before HTTP began (:func:`describe_mistake`).
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import os
 import re
@@ -213,10 +214,46 @@ def _score(rows: Sequence[FieldResult]) -> tuple[int, int]:
     return (-agree, len(rows) - agree)
 
 
+# Expectations compared field by field for a report, at most: the rest are ranked
+# by a quick look at path and method only, so a miss costs the same with 10 or
+# 10,000 expectations registered.
+_COMPARED = 24
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of *a* and *b* (binary search on slices)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _rough_distance(exp: Any, path: str, method: str) -> tuple[int, int]:
+    """How far *exp* is from a request, from its path and method alone (lower is nearer)."""
+    matcher = exp.matcher
+    exact = matcher.path.exact
+    if exact:
+        distance = 0 if exact == path else 10_000 - _common_prefix(exact, path)
+    elif exact == "" or matcher.path.adapter is None:
+        distance = 5_000  # any path, a regex, a custom matcher: no quick verdict
+    else:
+        distance = 0 if matcher.path.params(path) is not None else 5_000
+    return distance, int(matcher.method is not None and matcher.method != method)
+
+
 def closest_expectations(
     request: Request, expectations: Sequence[Any], limit: int = _SHOWN
 ) -> list[tuple[Any, list[FieldResult]]]:
     """The expectations nearest to *request*: most agreeing fields first, then fewest differing."""
+    if len(expectations) > _COMPARED:
+        path, method = request.path, request.method
+        expectations = heapq.nsmallest(
+            _COMPARED, expectations, key=lambda exp: _rough_distance(exp, path, method)
+        )
     scored = [(exp, exp.matcher.explain(request)) for exp in expectations]
     scored = [(exp, rows) for exp, rows in scored if rows]
     scored.sort(key=lambda pair: _score(pair[1]))
