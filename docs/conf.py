@@ -92,6 +92,7 @@ nitpick_ignore = [
     ("py:class", "localserver._http.TestMark"),
     ("py:class", "localserver._mail.Outbox"),
     ("py:class", "localserver._mail.MailDetails"),
+    ("py:class", "localserver._mail.ReceivedMail"),
     ("py:class", "localserver._smtp_faults.FaultRule"),
     ("py:class", "localserver._fields.FieldResult"),
     ("py:class", "localserver._responders.Responder"),
