@@ -87,7 +87,7 @@ nitpick_ignore = [
     ("py:class", "localserver._aliases._HasCertificate"),
     ("py:class", "localserver._journal.Journal"),
     ("py:class", "localserver._journal.JournalView"),
-    ("py:class", "localserver._report.MistakeText"),
+    ("py:class", "localserver._mistakes.MistakeText"),
     ("py:class", "localserver._checks.Waiting"),
     ("py:class", "localserver._http.TestMark"),
     ("py:class", "localserver._mail.Outbox"),

@@ -26,16 +26,10 @@ from ._errors import (
     UnmetExpectationError,
 )
 from ._journal import Journal
+from ._mistakes import WRONG_PROTOCOL, Mistake, MistakeText, describe_mistake
 from ._recorded import RecordedRequest
 from ._registry import Registry
-from ._report import (
-    WRONG_PROTOCOL,
-    Mistake,
-    MistakeText,
-    Situation,
-    describe_mistake,
-    unmet_report,
-)
+from ._report import Situation, unmet_report
 
 __all__ = ["ServingChecks", "Waiting"]
 

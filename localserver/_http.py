@@ -30,10 +30,11 @@ from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
 from ._journal import Journal, JournalView
 from ._lifecycle import ServerLifecycle, join_url
 from ._matching import METHOD_ALL, UNDEFINED, RequestMatcher
+from ._mistakes import Mistake, MistakeText
 from ._public import public
 from ._recorded import RecordedRequest
 from ._registry import Registry
-from ._report import Mistake, MistakeText, Situation
+from ._report import Situation
 from ._responders import HeadersArg
 from ._version import __version__
 

@@ -12,9 +12,9 @@ from ._errors import LocalServerError
 from ._http import HTTPServer
 from ._http1.head import DEFAULT_LIMITS
 from ._http1.tls import TLSAcceptor
+from ._mistakes import Mistake
 from ._public import public
 from ._recorded import RecordedRequest
-from ._report import Mistake
 from ._tls import (
     ClientCertificate,
     TestAuthority,

@@ -14,8 +14,8 @@ from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
 from ._http1.tls import TLSAcceptor
 from ._http1.wsgi import WSGIAdapter, WSGIApp
 from ._lifecycle import ServerLifecycle, join_url
+from ._mistakes import Mistake, describe_mistake
 from ._public import public
-from ._report import Mistake, describe_mistake
 from ._version import __version__
 
 __all__ = ["WSGIApp", "WSGIServer"]

@@ -8,7 +8,8 @@ import ssl
 import pytest
 
 from localserver import HTTPServer, RequestCountError, UnmatchedRequestError
-from localserver._report import Mistake, Situation, bypasses_proxy, nothing_arrived, proxy_hints
+from localserver._mistakes import Mistake
+from localserver._report import Situation, bypasses_proxy, nothing_arrived, proxy_hints
 
 from .conftest import TIMEOUT
 
