@@ -161,6 +161,11 @@ class ResponseTemplate:
             headers.append((name, value))
         return self._body.render(context).encode("utf-8"), headers
 
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """The names of the templated headers, in order."""
+        return tuple(name for name, _ in self._headers)
+
     def __repr__(self) -> str:
         names = "".join(f", {name}" for name, _ in self._headers)
         return f"<ResponseTemplate body {self._body.source!r:.40}{names}>"
