@@ -96,6 +96,7 @@ nitpick_ignore = [
     ("py:class", "localserver._smtp_faults.FaultRule"),
     ("py:class", "localserver._fields.FieldResult"),
     ("py:class", "localserver._responders.Responder"),
+    ("py:class", "ScenarioStep"),
     ("py:class", "WSGIApp"),
     ("py:class", "WSGIEnvironment"),
     ("py:class", "StrPath"),

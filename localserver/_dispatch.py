@@ -6,8 +6,8 @@ Read this module top to bottom to follow a request through an ``HTTPServer``:
 2. record the request in the journal, always, whatever happens next;
 3. ask the registry for the expectation that answers it;
 4. answer: the expectation's responder (after its delay, through its hooks), or the
-   default response, or ``no_handler_status_code`` with a report of the closest
-   expectations;
+   upstream's answer when ``proxy_to`` set one, or the default response, or
+   ``no_handler_status_code`` with a report of the closest expectations;
 5. note in the checks what went wrong (a miss, a request out of order, a matcher or
    handler that raised), so that the test that caused it fails;
 6. log the exchange (pytest-httpserver's ``log``).
@@ -22,7 +22,7 @@ import threading
 import traceback
 
 from werkzeug.datastructures import Headers
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from ._checks import ServingChecks
 from ._content import DefaultResponse
@@ -32,17 +32,20 @@ from ._errors import (
     NoHandlerError,
     OutOfOrderError,
     SequenceExhaustedError,
+    TemplateRenderError,
     UnmatchedRequestError,
 )
 from ._expectation import Expectation
 from ._faults import Aborted, Cancellation, perform_fault
+from ._forwarding import ProxyRule
+from ._http1.head import ProtocolError
 from ._http1.request import Http1Request
 from ._http1.writer import Reply
 from ._journal import Journal
 from ._recorded import RecordedRequest, set_path_params
 from ._recorded import record as recorded
-from ._registry import MatchError, Registry
-from ._report import format_request, miss_report
+from ._registry import MatchError, Registry, Selection
+from ._report import format_request, miss_report, request_line
 from ._responders import FaultResponder, Responder, reason_of, reply_from_response
 
 __all__ = ["Dispatcher", "log_view"]
@@ -60,6 +63,7 @@ class Dispatcher:
         default: DefaultResponse,
         checks: ServingChecks,
         cancellation: Cancellation,
+        proxy: ProxyRule,
     ) -> None:
         self._registry = registry
         self._journal = journal
@@ -67,28 +71,39 @@ class Dispatcher:
         self._default = default
         self._checks = checks
         self._cancellation = cancellation
+        self._proxy = proxy
 
     def __call__(self, request: Http1Request) -> Reply:
         cancel = self._cancellation.current()
         keep = self._default.store_request_data
-        body = request.read_body() if keep else _discard(request)
+        proxy = self._proxy.setting
+        # A body the server does not keep streams to the upstream as it arrives,
+        # should the request be forwarded; else it is dropped once matched.
+        body = request.read_body() if keep else (b"" if proxy else _discard(request))
         record = recorded(request.head, body, request.connection, stored=keep)
         try:
             selection = self._registry.select(record)
         except MatchError as error:
             self._journal.append(record)
+            if proxy and not keep:
+                _discard(request)
             what = f"matching it against {error.expectation.describe()} raised {error}"
             return self._logged(record, self._broken(record, what, error.error))
         self._journal.append(record)
         exp = selection.expectation
+        if proxy and not keep and exp is not None:
+            _discard(request)
         try:
-            if exp is None:
-                reply = self._default.reply(record) or self._unmatched(record)
+            if exp is None and proxy:
+                source = None if keep else Request(request.environ())
+                reply = self._proxy.reply(proxy, record, source)
+            elif exp is None:
+                reply = self._default.reply(record) or self._unmatched(record, selection)
             elif selection.out_of_order:
-                reply = self._out_of_order(record, exp)
+                reply = self._out_of_order(record, exp, selection)
             else:
                 reply = self._respond(record, exp, selection.responder, request, cancel)
-        except Aborted:
+        except (ConnectionError, ProtocolError):  # a fault, a stop, a client gone or refused
             self._log.append((record, None))
             raise
         except Exception as exc:  # a report or a default response that broke
@@ -124,6 +139,12 @@ class Dispatcher:
                 reply = _run_hooks(record, reply, exp)
         except Aborted:
             raise
+        except TemplateRenderError as exc:
+            text = f"localserver: the response template for {request_line(record)} failed: {exc}\n"
+            error = HandlerError(text)
+            error.__cause__ = exc
+            self._checks.record_failure(error)
+            return _text_reply(500, text)
         except AssertionError as exc:  # a handler's own check failed
             self._checks.record_failure(exc)
             return _traceback_reply()
@@ -151,7 +172,7 @@ class Dispatcher:
         self._checks.record_failure(error)
         return _text_reply(500, str(error))
 
-    def _unmatched(self, record: RecordedRequest) -> Reply:
+    def _unmatched(self, record: RecordedRequest, selection: Selection) -> Reply:
         status = self._default.no_handler_status_code
         waiting = [e for e in self._registry.drafts() if e.matcher.match(record)]
         if waiting:
@@ -163,20 +184,23 @@ class Dispatcher:
             )
             text = str(error)
         else:
-            text = miss_report(record, self._registry.expectations(), status)
+            snapshot = self._registry.expectations()
+            text = miss_report(record, snapshot, status, states=selection.states)
             error = UnmatchedRequestError(text)
         error.summary = f"unexpected {format_request(record, '')[0]}"  # type: ignore[attr-defined]
         self._checks.record_failure(error)
         return _text_reply(status, text)
 
-    def _out_of_order(self, record: RecordedRequest, exp: Expectation) -> Reply:
+    def _out_of_order(
+        self, record: RecordedRequest, exp: Expectation, selection: Selection
+    ) -> Reply:
         status = self._default.no_handler_status_code
         head = self._registry.ordered_head()
         reason = (
             f"localserver: this request matched {exp.describe()}, but ordered expectations "
             f"are used in turn and the next one is not this (answered {status}):"
         )
-        text = miss_report(record, [head] if head else [], status, reason)
+        text = miss_report(record, [head] if head else [], status, reason, selection.states)
         error = OutOfOrderError(text)
         error.summary = f"out of order {format_request(record, '')[0]}"  # type: ignore[attr-defined]
         self._checks.record_failure(error)

@@ -9,7 +9,7 @@ report that names the expectation still waiting for its response.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
 from werkzeug.wrappers import Request, Response
@@ -25,8 +25,10 @@ from ._responders import (
     HeadersArg,
     Responder,
     ResponseItem,
+    TemplateResponder,
     make_responder,
 )
+from ._scenarios import ScenarioStep
 
 __all__ = ["DEFAULT_PRIORITY", "Expectation", "HandlerType", "PostHook"]
 
@@ -62,6 +64,7 @@ class Expectation:
         times: int | None,
         priority: int,
         on_ready: Callable[[Expectation], object] | None = None,
+        scenario: ScenarioStep | None = None,
     ) -> None:
         self.matcher = matcher
         self.kind = kind
@@ -71,6 +74,8 @@ class Expectation:
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise TypeError(f"'priority' must be an int, 1 the highest (got {priority!r})")
         self.priority = priority
+        # The scenario condition (scenario=, state=, new_state=), or None.
+        self.scenario = scenario
         self.responders: list[Responder] = []
         self.repeat_last = True
         self.delay: Delay | None = None
@@ -114,6 +119,41 @@ class Expectation:
         :meth:`HTTPServer.check_handler_errors` re-raises the exception.
         """
         return self._answer([HandlerResponder(func)])
+
+    def respond_with_template(
+        self,
+        body: str,
+        status: int = 200,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        content_type: str | None = None,
+    ) -> Expectation:
+        """Answer with *body* rendered from each request by Jinja2 (in its sandbox).
+
+        The body and each header value are templates that read ``request``
+        (``method``, ``path``, ``url``, ``query_string``, ``args``, ``headers``,
+        ``cookies``, ``form``, ``json``, ``body``), ``path`` (the values of a path
+        template such as ``/users/<int:id>``: ``path.id``) and ``now`` (UTC). Use
+        ``| tojson`` inside JSON. Needs ``pip install "localserver[templates]"``.
+
+        Args:
+            body: The body template; sent as UTF-8.
+            status: The status of every answer.
+            headers: Header values that are templates too.
+            content_type: The Content-Type; ``text/plain; charset=utf-8`` unless
+                given here or in *headers*.
+
+        Raises:
+            TemplateError: A syntax error or a name the template cannot read
+                (an unknown ``request.<field>`` or ``path.<name>``), with its line.
+            MissingExtraError: Jinja2 is not installed.
+
+        A template that fails for one request (a missing query parameter under
+        strict rules) answers 500 naming the problem, and the checks report a
+        :class:`~localserver.HandlerError`.
+        """
+        return self._answer(
+            [TemplateResponder(body, status, headers, content_type, self.matcher.path)]
+        )
 
     def respond_with_sequence(
         self, responses: Iterable[ResponseItem], when_exhausted: str = "repeat_last"
@@ -220,6 +260,8 @@ class Expectation:
             extras.append(f"times={self.times}")
         if self.priority != DEFAULT_PRIORITY:
             extras.append(f"priority={self.priority}")
+        if self.scenario is not None:
+            extras.append(self.scenario.describe())
         tail = "".join(f", {e}" for e in extras)
         return f"{name}({self.matcher.describe()}{tail})"
 

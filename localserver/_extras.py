@@ -10,17 +10,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ._errors import LocalServerError
+from ._errors import MissingExtraError
 
 __all__ = ["MissingExtraError", "import_extra"]
-
-
-class MissingExtraError(LocalServerError, ImportError):
-    """A feature needs an optional dependency that is not installed.
-
-    The message names the feature, the missing module and the ``pip install``
-    command that brings it (``pip install "localserver[templates]"``).
-    """
 
 
 def import_extra(module: str, *, extra: str, feature: str) -> ModuleType:

@@ -2,16 +2,19 @@
 
 The parts, each built here once: the :class:`~._engine.Engine` (lifecycle), the
 HTTP/1.1 connection handler (:mod:`._http1`), the :class:`~._dispatch.Dispatcher`
-(one request from arrival to answer), the expectation :class:`~._registry.Registry`,
-the journal and the log, the :class:`~._content.DefaultResponse`, and the checks
-(:class:`~._checks.ServingChecks`, :class:`~._assertions.RequestAssertions`).
+(one request from arrival to answer), the expectation :class:`~._registry.Registry`
+(which keeps the scenario states too), the journal and the log, the
+:class:`~._content.DefaultResponse`, the :class:`~._forwarding.ProxyRule`, and the
+checks (:class:`~._checks.ServingChecks`, :class:`~._assertions.RequestAssertions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import ssl
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Union
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -25,6 +28,7 @@ from ._dispatch import Dispatcher, log_view
 from ._engine import Engine
 from ._expectation import DEFAULT_PRIORITY, Expectation, HandlerType
 from ._faults import Cancellation
+from ._forwarding import ProxyRule, ProxySetting
 from ._http1.connection import HTTP1Handler
 from ._http1.head import DEFAULT_LIMITS, Limits, ProtocolError
 from ._journal import Journal, JournalView
@@ -33,9 +37,13 @@ from ._matching import METHOD_ALL, UNDEFINED, RequestMatcher
 from ._mistakes import Mistake, MistakeText
 from ._public import public
 from ._recorded import RecordedRequest
+from ._recording import DEFAULT_REDACT
 from ._registry import Registry
+from ._replay import replay_recording
 from ._report import Situation
 from ._responders import HeadersArg
+from ._scenarios import scenario_step
+from ._upstream import DEFAULT_TIMEOUT
 from ._version import __version__
 
 __all__ = ["HTTPServer", "TestMark"]
@@ -43,12 +51,15 @@ __all__ = ["HTTPServer", "TestMark"]
 # How long a report waits for TLS handshakes under way to end or fail.
 _HANDSHAKE_SETTLE = 0.5
 
+StrPath = Union[str, "os.PathLike[str]"]
+
 
 class TestMark(NamedTuple):
     """Where a test on a shared server began (see :meth:`HTTPServer.begin_test`)."""
 
     checkpoint: int
     settings: Any
+    proxy: ProxySetting | None = None
 
 
 @public
@@ -110,6 +121,7 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         )
         self._checks.strict = check_bool("strict", strict)
         self._assertions = RequestAssertions(self._journal, self._registry, self._situation)
+        self._proxy = ProxyRule(self._checks)
         dispatcher = Dispatcher(
             registry=self._registry,
             journal=self._journal,
@@ -117,6 +129,7 @@ class HTTPServer(ServerLifecycle, ServerAliases):
             default=self._default,
             checks=self._checks,
             cancellation=self._cancellation,
+            proxy=self._proxy,
         )
         self._engine = Engine(host, port, name=type(self).__name__)
         self._handler = HTTP1Handler(
@@ -135,9 +148,10 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         self._cancellation.renew()
 
     def _before_stop(self) -> None:
-        # End pending delays, slow bodies and hangs first, so that joining the
-        # connection threads never waits for them.
+        # End pending delays, slow bodies, hangs and proxied answers first, so
+        # that joining the connection threads never waits for them.
         self._cancellation.cancel()
+        self._proxy.abort_all()
 
     def url_for(self, path: str) -> str:
         """Absolute URL for *path* on this server (a leading ``/`` is optional)."""
@@ -230,13 +244,23 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         *,
         times: int | None = None,
         priority: int = DEFAULT_PRIORITY,
+        scenario: str | None = None,
+        state: str | None = None,
+        new_state: str | None = None,
     ) -> Expectation:
-        """Expect requests that *matcher* accepts; answer them as the expectation says."""
+        """Expect requests that *matcher* accepts; answer them as the expectation says.
+
+        *times*, *priority*, *scenario*, *state* and *new_state* are as for
+        :meth:`expect_request`.
+        """
         if not isinstance(matcher, RequestMatcher):
             raise TypeError(f"'matcher' must be a RequestMatcher (got {matcher!r:.60})")
         if not isinstance(handler_type, HandlerType):
             raise TypeError(f"'handler_type' must be a HandlerType (got {handler_type!r})")
-        expectation = Expectation(matcher, handler_type, times, priority, self._registry.add)
+        step = scenario_step(scenario, state, new_state)
+        expectation = Expectation(
+            matcher, handler_type, times, priority, self._registry.add, scenario=step
+        )
         self._registry.draft(expectation)
         return expectation
 
@@ -259,6 +283,9 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         predicate: Callable[[Request], Any] | Sequence[Callable[[Request], Any]] | None = None,
         times: int | None = None,
         priority: int = DEFAULT_PRIORITY,
+        scenario: str | None = None,
+        state: str | None = None,
+        new_state: str | None = None,
     ) -> Expectation:
         """Expect requests like this one; answer them as the returned expectation says.
 
@@ -274,6 +301,13 @@ class HTTPServer(ServerLifecycle, ServerAliases):
                 ``expect_ordered_request`` are shorter.
             times: Answer at most this many requests, then disappear.
             priority: Lower numbers win (1 is highest, default 5).
+            scenario: The name of a scenario, a state machine shared by
+                expectations; every scenario starts in ``"started"``.
+            state: Match only while *scenario* is in this state (any state if
+                left out).
+            new_state: Move *scenario* to this state on each answer, in the
+                same step that chooses this expectation, so concurrent requests
+                make each move once.
 
         Raises:
             TypeError, ValueError: An argument is malformed; the message names it.
@@ -293,7 +327,15 @@ class HTTPServer(ServerLifecycle, ServerAliases):
             cookies=cookies,
             predicate=predicate,
         )
-        return self.expect(matcher, handler_type, times=times, priority=priority)
+        return self.expect(
+            matcher,
+            handler_type,
+            times=times,
+            priority=priority,
+            scenario=scenario,
+            state=state,
+            new_state=new_state,
+        )
 
     def expect_oneshot_request(
         self,
@@ -353,8 +395,90 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         )
 
     def format_matchers(self) -> str:
-        """The live expectations, grouped as pytest-httpserver groups them."""
+        """The live expectations, grouped as pytest-httpserver groups them.
+
+        Each shows its scenario condition; the states of those scenarios follow.
+        """
         return self._registry.format()
+
+    # -- scenarios, proxy, replay -----------------------------------------------------
+
+    def scenario_state(self, name: str) -> str:
+        """The state scenario *name* is in: ``"started"`` until an answer or the test moves it."""
+        return self._registry.scenario_state(name)
+
+    def set_scenario_state(self, name: str, state: str) -> None:
+        """Put scenario *name* in *state* (``clear()`` and each test's end reset it)."""
+        self._registry.set_scenario_state(name, state)
+
+    def proxy_to(
+        self,
+        upstream_url: str | None,
+        record_to: StrPath | None = None,
+        *,
+        redact: Iterable[str] = DEFAULT_REDACT,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Forward every request no expectation matches to *upstream_url*.
+
+        The upstream gets the method, path (after the URL's own path prefix),
+        query, body and headers (``Host`` rewritten, hop-by-hop ones dropped);
+        the client gets the upstream's status, headers and body as they come,
+        streamed. Forwarding comes before the default response. An upstream
+        that gives no answer makes a 502 (504 for a timeout) whose body says
+        why, and the checks report an :class:`~localserver.UpstreamError`.
+
+        Args:
+            upstream_url: ``http(s)://host[:port][/prefix]``; ``None`` stops
+                forwarding.
+            record_to: A HAR 1.2 file to write each exchange to (started
+                afresh; bodies up to 4 MiB kept whole).
+            redact: Headers whose values (and cookies) the recording replaces
+                with ``REDACTED``: ``Authorization``, ``Cookie``, ``Set-Cookie``
+                by default; ``()`` keeps every value.
+            ssl_context: Verifies an HTTPS upstream (default: the system's
+                trusted CAs); a localserver upstream's ``client_ssl_context()``.
+            timeout: Seconds to connect, and to wait for each read.
+
+        Raises:
+            ValueError: The URL is not such a URL; nothing is changed.
+            OSError: *record_to* cannot be written.
+        """
+        self._proxy.configure(
+            upstream_url, record_to, redact=redact, ssl_context=ssl_context, timeout=timeout
+        )
+
+    def replay(
+        self,
+        path: StrPath,
+        match_on: Sequence[str] = ("method", "path", "query"),
+        *,
+        when_exhausted: str = "repeat_last",
+    ) -> list[Expectation]:
+        """Answer requests with the exchanges recorded in a HAR file or a VCR.py cassette.
+
+        Recorded exchanges that agree on *match_on* become one expectation
+        answering with their responses in recorded order. A request with no
+        recorded exchange is unmatched as usual (or forwarded, with
+        :meth:`proxy_to`); the report shows the closest recorded ones.
+        Cassettes need ``pip install "localserver[replay]"``.
+
+        Args:
+            path: A ``.har`` file or a cassette (``.yaml``).
+            match_on: The request fields that must agree: ``"method"``,
+                ``"path"``, ``"query"``, ``"body"``.
+            when_exhausted: After the last recorded answer, ``"repeat_last"``
+                or ``"error"`` (as in ``respond_with_sequence``).
+
+        Returns:
+            The expectations registered, in recorded order.
+
+        Raises:
+            RecordingFormatError: The file cannot be read as a recording;
+                nothing is registered.
+        """
+        return replay_recording(self.expect, path, match_on, when_exhausted)
 
     @property
     def log(self) -> Journal[tuple[RecordedRequest, Response | None]]:
@@ -364,9 +488,10 @@ class HTTPServer(ServerLifecycle, ServerAliases):
     def clear(self) -> None:
         """Forget requests, the log, recorded failures and expectations.
 
-        Pending delays and hangs end at once. The default response set by
-        :meth:`serve_content` (or the content attributes) stays, and so does
-        :attr:`no_handler_status_code`.
+        Pending delays and hangs end at once, and every scenario goes back to
+        ``"started"``. The default response set by :meth:`serve_content` (or the
+        content attributes) stays, and so do :attr:`no_handler_status_code` and
+        :meth:`proxy_to`.
         """
         self._cancellation.cancel(renew=True)
         self._registry.clear()
@@ -479,20 +604,23 @@ class HTTPServer(ServerLifecycle, ServerAliases):
     def begin_test(self) -> TestMark:
         """Start a test on a shared server: forget what earlier tests left behind.
 
-        The journal, the log, recorded failures and client mistakes are emptied
-        and pending delays end; expectations and the default response stay.
+        The journal, the log, recorded failures and client mistakes are emptied,
+        pending delays end and every scenario goes back to ``"started"``;
+        expectations, the default response and the proxy stay.
         """
         self._cancellation.cancel(renew=True)
         self._journal.clear()
         self._log.clear()
         self._checks.reset()
-        return TestMark(self._registry.checkpoint(), self._default.snapshot())
+        self._registry.reset_scenarios()
+        return TestMark(self._registry.checkpoint(), self._default.snapshot(), self._proxy.setting)
 
     def end_test(self, mark: TestMark, *, check: bool = True) -> list[str]:
         """End the test begun at *mark*: run its checks, then undo what it set up.
 
-        The expectations it added are removed, and the default response goes back
-        to what it was when the test began.
+        The expectations it added are removed, every scenario goes back to
+        ``"started"``, and the default response and the proxy go back to what
+        they were when the test began.
 
         Returns:
             In lenient mode, what strict mode would have reported, one line each.
@@ -505,8 +633,10 @@ class HTTPServer(ServerLifecycle, ServerAliases):
         finally:
             self._cancellation.cancel(renew=True)
             self._registry.rollback(mark.checkpoint)
+            self._registry.reset_scenarios()
             self._checks.reset(mistakes=False)
             self._default.restore(mark.settings)
+            self._proxy.setting = mark.proxy
 
     # -- for the parts ----------------------------------------------------------------
 

@@ -56,6 +56,10 @@ class ForwardedResponse:
         http_version: ``"HTTP/1.1"`` or ``"HTTP/1.0"``.
         headers: The upstream's headers in order, duplicates kept, minus the
             hop-by-hop ones.
+        length: The body size the upstream announced (``Content-Length``), or
+            ``None`` when it did not (chunked, up to the close, or no body).
+        chunked: Whether the upstream sent the body chunked (a
+            ``Content-Length`` it sent beside does not count).
         url: The upstream URL the request went to.
         sent_body: The first *capture* bytes of the request body sent.
         sent_size: The size of the request body sent.
@@ -63,6 +67,7 @@ class ForwardedResponse:
             the body streams).
         size: Response body bytes streamed so far.
         complete: True once the whole body has been read.
+        aborted: True once :meth:`abort` was called.
         connect_ms, send_ms, wait_ms, receive_ms: Milliseconds spent connecting,
             sending the request, waiting for the head, and reading the body
             (``receive_ms`` is known once the body is complete).
@@ -89,13 +94,15 @@ class ForwardedResponse:
         self.captured = b""
         self.size = 0
         self.complete = False
+        self.aborted = False
         self.connect_ms = self.send_ms = self.wait_ms = self.receive_ms = 0.0
         self._response = response
         self._connection = connection
         self._upstream = upstream
         self._capture = capture
         self._chunk_size = chunk_size
-        self._expected = _expected_length(method, self.status, response.getheaders())
+        self.length = _expected_length(method, self.status, response.getheaders())
+        self.chunked = bool(response.chunked)
         self.body: Iterator[bytes] = self._stream()
 
     @property
@@ -116,14 +123,13 @@ class ForwardedResponse:
                     kept += data[: self._capture - len(kept)]
                     self.captured = bytes(kept)
                 yield data
-            if self._expected is not None and self.size < self._expected:
+            if self.length is not None and self.size < self.length:
                 # http.client returns a short body without complaint; a proxy must not.
                 raise failure(
                     self._upstream,
                     "bad-response",
                     "reading the body",
-                    f"it ended after {self.size} of the {self._expected} bytes of its "
-                    "Content-Length",
+                    f"it ended after {self.size} of the {self.length} bytes of its Content-Length",
                 )
             self.complete = True
             self.receive_ms = (time.monotonic() - started) * 1000
@@ -145,6 +151,20 @@ class ForwardedResponse:
         """Close the upstream connection (the rest of the body is not read)."""
         self._response.close()
         self._connection.close()
+
+    def abort(self) -> None:
+        """End the exchange from another thread: a read under way returns at once.
+
+        Closing a socket does not wake a thread blocked reading it; shutting it
+        down does. The body then ends early (or fails); :attr:`aborted` says why.
+        """
+        self.aborted = True
+        sock = self._connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
 
     def __enter__(self) -> ForwardedResponse:
         return self

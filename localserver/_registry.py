@@ -10,12 +10,16 @@ registration overrides a catch-all.
 Only the expectations that could match a request's path are tried: exact paths are
 looked up in a dict and path templates in an index of their static segments, so a
 request costs the same with ten or ten thousand of them.
+
+The registry also keeps the states of the scenarios (:mod:`._scenarios`): an
+expectation whose scenario is in another state is passed over, and the one chosen
+moves its scenario on in the same locked step, once per answered request.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from werkzeug.wrappers import Request
@@ -23,16 +27,22 @@ from werkzeug.wrappers import Request
 from ._expectation import Expectation, HandlerType
 from ._path_index import PathIndex
 from ._responders import Responder
+from ._scenarios import STARTED, check_name
 
 __all__ = ["MatchError", "Registry", "Selection"]
 
 
 class Selection(NamedTuple):
-    """What the registry chose for a request."""
+    """What the registry chose for a request.
+
+    ``states``: when no expectation could answer, the scenarios that were not in
+    ``"started"`` then, for the report; None when there were none.
+    """
 
     expectation: Expectation | None
     responder: Responder | None
     out_of_order: bool = False
+    states: Mapping[str, str] | None = None
 
 
 class MatchError(Exception):
@@ -55,6 +65,10 @@ def _rank(exp: Expectation) -> tuple[int, int, int]:
     return (exp.priority, 2, -exp.seq)
 
 
+def _copied(states: dict[str, str]) -> dict[str, str] | None:
+    return dict(states) if states else None  # no copy in the usual case: no scenario moved
+
+
 class Registry:
     """The live expectations, safe to use from many threads.
 
@@ -70,6 +84,7 @@ class Registry:
         self._drafts: dict[int, Expectation] = {}
         self._pending = 0  # live expectations with a limited lifetime
         self._counter = 0
+        self._states: dict[str, str] = {}  # scenarios not in STARTED
 
     # -- adding and removing ----------------------------------------------------------
 
@@ -116,6 +131,7 @@ class Registry:
             self._all.clear()
             self._drafts.clear()
             self._pending = 0
+            self._states.clear()
             self.changed.notify_all()
 
     def checkpoint(self) -> int:
@@ -145,9 +161,13 @@ class Registry:
         with self.changed:
             best: Expectation | None = None
             best_key: tuple[int, int, int] | None = None
+            states = self._states
             for exp in self._index.candidates(request.path):
                 key = _rank(exp)
                 if best_key is not None and key >= best_key:
+                    continue
+                step = exp.scenario
+                if step is not None and step.state is not None and not step.allows(states):
                     continue
                 try:
                     matched = exp.matcher.match(request)
@@ -156,14 +176,50 @@ class Registry:
                 if matched:
                     best, best_key = exp, key
             if best is None:
-                return _NOTHING
+                return Selection(None, None, states=_copied(states))
             if best.kind is HandlerType.ORDERED and self._ordered[0] is not best:
-                return Selection(best, None, out_of_order=True)
+                return Selection(best, None, out_of_order=True, states=_copied(states))
             responder = best.next_responder()
             if best.times is not None and best.call_count >= best.times:
                 self._remove_locked(best)
+            step = best.scenario
+            if step is not None and step.new_state is not None:
+                self._move_locked(step.name, step.new_state)
             self.changed.notify_all()
             return Selection(best, responder)
+
+    # -- scenarios --------------------------------------------------------------------
+
+    def scenario_state(self, name: str) -> str:
+        """The state scenario *name* is in (``"started"`` until something moves it)."""
+        check_name("name", name)
+        with self.changed:
+            return self._states.get(name, STARTED)
+
+    def set_scenario_state(self, name: str, state: str) -> None:
+        """Put scenario *name* in *state*."""
+        check_name("name", name)
+        check_name("state", state)
+        with self.changed:
+            self._move_locked(name, state)
+            self.changed.notify_all()
+
+    def reset_scenarios(self) -> None:
+        """Put every scenario back in ``"started"``."""
+        with self.changed:
+            self._states.clear()
+            self.changed.notify_all()
+
+    def scenario_states(self) -> dict[str, str]:
+        """The scenarios not in ``"started"``, with their states."""
+        with self.changed:
+            return dict(self._states)
+
+    def _move_locked(self, name: str, state: str) -> None:
+        if state == STARTED:
+            self._states.pop(name, None)
+        else:
+            self._states[name] = state
 
     # -- reading ----------------------------------------------------------------------
 
@@ -213,6 +269,12 @@ class Registry:
             lines.extend(f"    {e!r}" for e in group)
             if not group:
                 lines.append("    none")
+            lines.append("")
+        named = sorted({e.scenario.name for e in expectations if e.scenario is not None})
+        if named:
+            lines.append("Scenarios:")
+            states = self.scenario_states()
+            lines.extend(f"    {name}: {states.get(name, STARTED)}" for name in named)
             lines.append("")
         return "\n".join(lines[:-1])
 

@@ -155,7 +155,10 @@ def _rough_distance(exp: Any, path: str, method: str) -> tuple[int, int]:
 
 
 def closest_expectations(
-    request: Request, expectations: Sequence[Any], limit: int = _SHOWN
+    request: Request,
+    expectations: Sequence[Any],
+    limit: int = _SHOWN,
+    states: Mapping[str, str] | None = None,
 ) -> list[tuple[Any, list[FieldResult]]]:
     """The expectations nearest to *request*: most agreeing fields first, then fewest differing."""
     if len(expectations) > _COMPARED:
@@ -164,6 +167,9 @@ def closest_expectations(
             _COMPARED, expectations, key=lambda exp: _rough_distance(exp, path, method)
         )
     scored = [(exp, exp.matcher.explain(request)) for exp in expectations]
+    for exp, rows in scored:
+        if exp.scenario is not None:  # a row more, against *states* (those not "started")
+            rows.append(exp.scenario.explain(states or {}))
     scored = [(exp, rows) for exp, rows in scored if rows]
     scored.sort(key=lambda pair: _score(pair[1]))
     return scored[:limit]
@@ -177,7 +183,11 @@ def _block(number: int, title: str, rows: list[FieldResult]) -> list[str]:
 
 
 def miss_report(
-    request: Request, expectations: Sequence[Any], status: int, reason: str = ""
+    request: Request,
+    expectations: Sequence[Any],
+    status: int,
+    reason: str = "",
+    states: Mapping[str, str] | None = None,
 ) -> str:
     """Why *request* got no expectation's answer, with the closest ones compared."""
     lines = [
@@ -191,7 +201,7 @@ def miss_report(
             "response for every request with serve_content(...).",
         ]
         return "\n".join(lines) + "\n"
-    near = closest_expectations(request, expectations)
+    near = closest_expectations(request, expectations, states=states)
     lines += ["", f"Closest expectations ({len(near)} of {len(expectations)}), best first:"]
     for number, (exp, rows) in enumerate(near, 1):
         lines += _block(number, exp.describe(), rows)

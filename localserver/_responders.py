@@ -19,6 +19,8 @@ from werkzeug.wrappers import Request, Response
 from ._args import check_status
 from ._faults import Fault
 from ._http1.writer import Reply
+from ._request_fields import PathMatcher
+from ._template import ResponseTemplate
 
 __all__ = [
     "DataResponder",
@@ -27,6 +29,7 @@ __all__ = [
     "HeadersArg",
     "Responder",
     "ResponseItem",
+    "TemplateResponder",
     "encode_reply",
     "make_responder",
     "reason_of",
@@ -46,9 +49,11 @@ def reason_of(status: int) -> str:
         return ""
 
 
-def encode_reply(status: int, headers: list[tuple[str, str]], body: bytes) -> Reply:
+def encode_reply(
+    status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None
+) -> Reply:
     """A reply whose status line and header lines are encoded now, to be sent many times."""
-    reason = reason_of(status)
+    reason = reason_of(status) if reason is None else reason
     lines = [f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")]
     lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in headers]
     return Reply(status, reason, headers, body, encoded=b"".join(lines))
@@ -163,6 +168,50 @@ class HandlerResponder(Responder):
 
     def answer(self, request: Request) -> Reply:
         return reply_from_response(to_response(self.func(request)), request.environ)
+
+
+class TemplateResponder(Responder):
+    """A body and header values rendered from each request (``respond_with_template``)."""
+
+    def __init__(
+        self,
+        body: str,
+        status: int,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+        content_type: str | None,
+        path: PathMatcher,
+    ) -> None:
+        self.status = check_status("status", status)
+        if content_type is not None and not isinstance(content_type, str):
+            raise TypeError(f"'content_type' must be a str (got {content_type!r})")
+        self.template = ResponseTemplate(body, headers, path_names=_path_names(path))
+        named = any(name.lower() == "content-type" for name in self.template.header_names)
+        if named and content_type is not None:
+            raise ValueError(
+                "the Content-Type is given twice, as 'content_type' and in 'headers': keep one"
+            )
+        self.content_type = None if named else content_type or "text/plain; charset=utf-8"
+
+    def answer(self, request: Request) -> Reply:
+        """Render for *request*; raises ``TemplateRenderError`` when the template fails."""
+        params = getattr(request, "path_params", None)
+        body, headers = self.template.render(request, params)
+        if self.content_type is not None:
+            headers.append(("Content-Type", self.content_type))
+        headers.append(("Content-Length", str(len(body))))
+        return Reply(self.status, reason_of(self.status), headers, body)
+
+
+def _path_names(path: PathMatcher) -> frozenset[str] | None:
+    """The names a template may read as ``path.<name>``; None when they cannot be known."""
+    if path.adapter is not None:
+        rule = next(iter(path.adapter.map.iter_rules()))
+        return frozenset(rule.arguments)
+    if path.pattern is not None:
+        return frozenset(path.pattern.groupindex)
+    if path.exact is not None:
+        return frozenset()
+    return None  # a custom matcher: its params are unknown until a request
 
 
 class FaultResponder(Responder):

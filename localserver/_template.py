@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from werkzeug.wrappers import Request
 
-from ._errors import LocalServerError
+from ._errors import TemplateError, TemplateRenderError
 from ._extras import import_extra
 from ._template_request import (
     REQUEST_FIELDS,
@@ -56,41 +56,6 @@ HeadersArg = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-class TemplateError(LocalServerError, ValueError):
-    """A response template cannot be used as written (found at registration).
-
-    Attributes:
-        where: Which template: ``"body"`` or ``"header 'X-Id'"``.
-        line: The line of that template (1-based), or ``None``.
-    """
-
-    def __init__(self, message: str, *, where: str, line: int | None) -> None:
-        super().__init__(message)
-        self.where = where
-        self.line = line
-
-
-class TemplateRenderError(LocalServerError):
-    """Rendering a response template for one request failed.
-
-    ``str(error)`` is one line that says which template, which line and why,
-    e.g. ``body template, line 2: path has no 'idd' (it has id)``;
-    the dispatcher answers 500 with it and the checks report it as a handler error.
-    The original exception is the ``__cause__``.
-
-    Attributes:
-        where: ``"body"`` or ``"header 'X-Id'"``.
-        line: The template line (1-based), or ``None`` when unknown.
-        explanation: The one-line text (also ``str(error)``).
-    """
-
-    def __init__(self, explanation: str, *, where: str, line: int | None) -> None:
-        super().__init__(explanation)
-        self.explanation = explanation
-        self.where = where
-        self.line = line
 
 
 class _Part:
@@ -195,6 +160,11 @@ class ResponseTemplate:
                 )
             headers.append((name, value))
         return self._body.render(context).encode("utf-8"), headers
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """The names of the templated headers, in order."""
+        return tuple(name for name, _ in self._headers)
 
     def __repr__(self) -> str:
         names = "".join(f", {name}" for name, _ in self._headers)

@@ -14,7 +14,7 @@ import ssl
 from typing import Union
 from urllib.parse import urlsplit
 
-from ._errors import LocalServerError
+from ._errors import UpstreamError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -28,29 +28,6 @@ __all__ = [
 DEFAULT_TIMEOUT = 30.0
 
 Connection = Union[http.client.HTTPConnection, http.client.HTTPSConnection]
-
-
-class UpstreamError(LocalServerError):
-    """The upstream could not be reached, or did not answer as HTTP.
-
-    ``str(error)`` (also :attr:`text`) is the body to send: what happened, the
-    upstream's address and what to check.
-
-    Attributes:
-        status: The status to answer with: 502, or 504 for a timeout.
-        kind: ``"refused"``, ``"unreachable"``, ``"tls"``, ``"bad-response"`` or
-            ``"timeout"``.
-        upstream: The upstream's address, ``"https://127.0.0.1:8443"``.
-        text: The explanation, one line.
-    """
-
-    def __init__(self, kind: str, upstream: str, explanation: str) -> None:
-        self.kind = kind
-        self.status = 504 if kind == "timeout" else 502
-        self.upstream = upstream
-        reason = "Gateway Timeout" if self.status == 504 else "Bad Gateway"
-        self.text = f"{self.status} {reason}: {explanation}"
-        super().__init__(self.text)
 
 
 class Upstream:

@@ -14,6 +14,7 @@ from .._https import HTTPSServer
 from .._journal import Journal
 from .._recorded import RecordedRequest
 from .._web import add_web_options, web_for
+from .answers import add_answer_options, configure_answers, describe_answers, wants_fixed_answer
 from .command import CLIError, Subcommand, add_common_options
 from .console import Console
 from .serve import run_server
@@ -48,7 +49,7 @@ def read_body_option(value: str) -> bytes:
 
 def add_response_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--status", type=status_code, default=200, help="status of every response (default: 200)"
+        "--status", type=status_code, default=None, help="status of every response (default: 200)"
     )
     parser.add_argument(
         "--body",
@@ -72,12 +73,14 @@ def _http_options(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser, default_port=8000)
     add_response_options(parser)
     add_web_options(parser)
+    add_answer_options(parser)
 
 
 def _https_options(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser, default_port=8443)
     add_response_options(parser)
     add_web_options(parser)
+    add_answer_options(parser)
     parser.add_argument(
         "--client-cert",
         action="store_true",
@@ -86,9 +89,13 @@ def _https_options(parser: argparse.ArgumentParser) -> None:
 
 
 def configure(server: HTTPServer, args: argparse.Namespace) -> None:
-    body = read_body_option(args.body)
-    headers = {"Content-Type": args.content_type} if args.content_type else None
-    server.serve_content(body, code=args.status, headers=headers)
+    fixed = wants_fixed_answer(args)
+    configure_answers(server, args)
+    if fixed:
+        body = read_body_option(args.body)
+        headers = {"Content-Type": args.content_type} if args.content_type else None
+        code = 200 if args.status is None else args.status
+        server.serve_content(body, code=code, headers=headers)
 
 
 def _preview(data: bytes) -> str:
@@ -271,6 +278,7 @@ class _Session:
     def describe(self, server: HTTPServer, console: Console) -> None:
         self.url = server.url
         console.note(f"localserver {self.args.command}: listening on {server.url}")
+        describe_answers(self.args, console)
         _queue_mistakes(server)
         if isinstance(server, HTTPSServer):
             self.trust = describe_trust(server, console)

@@ -8,30 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .._errors import LocalServerError
+from .._errors import RecordingFormatError
 from .._hop_by_hop import end_to_end
 
 __all__ = ["Exchange", "Headers", "RecordingFormatError", "Timings"]
 
 Headers = tuple[tuple[str, str], ...]
-
-
-class RecordingFormatError(LocalServerError, ValueError):
-    """A recording (HAR file, VCR.py cassette) cannot be read.
-
-    The message names the file, where in it the problem is
-    (``entries[3].response.status``) and what was found there.
-
-    Attributes:
-        path: The file.
-        where: The place in the file, or ``""`` for the file as a whole.
-    """
-
-    def __init__(self, path: str, where: str, problem: str) -> None:
-        self.path = path
-        self.where = where
-        at = f" at {where}" if where else ""
-        super().__init__(f"{path}{at}: {problem}")
 
 
 @dataclass(frozen=True)
