@@ -84,6 +84,8 @@ nitpick_ignore_regex = [
 nitpick_ignore = [
     ("py:class", "localserver._lifecycle._S"),
     ("py:class", "localserver._aliases._Runs"),
+    ("py:class", "localserver._http_expect._Parts"),
+    ("py:class", "localserver._http_checks._Parts"),
     ("py:class", "localserver._aliases._HasCertificate"),
     ("py:class", "localserver._journal.Journal"),
     ("py:class", "localserver._journal.JournalView"),
