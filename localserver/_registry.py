@@ -55,7 +55,8 @@ def _rank(exp: Expectation) -> tuple[int, int, int]:
 class Registry:
     """The live expectations, safe to use from many threads.
 
-    ``changed`` is notified whenever an expectation is added, used or removed.
+    ``changed`` is notified whenever an expectation is added or removed (a use that
+    leaves it live changes nothing a waiter watches).
     """
 
     def __init__(self) -> None:
@@ -157,7 +158,10 @@ class Registry:
             responder = best.next_responder()
             if best.times is not None and best.call_count >= best.times:
                 self._remove_locked(best)
-            self.changed.notify_all()
+                # Waiters watch what is left (pending_count), so only a removal
+                # wakes them: a test waiting while thousands of requests use a
+                # permanent or times=N expectation is not woken by each one.
+                self.changed.notify_all()
             return Selection(best, responder)
 
     # -- reading ----------------------------------------------------------------------

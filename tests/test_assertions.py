@@ -131,12 +131,23 @@ class TestEachRequestLookedAtOnce:
 
             monkeypatch.setattr(Registry, name, counted)
         server.expect_request("/w", times=N).respond_with_data("x")
+        changed = server._registry.changed
+        wakes = {"notify_all": 0}
+        notify_all = changed.notify_all
+
+        def counted_notify() -> None:
+            wakes["notify_all"] += 1
+            notify_all()
+
+        monkeypatch.setattr(changed, "notify_all", counted_notify)
         waiter = Waiter(lambda: server.assert_expectations_met(timeout=TIMEOUT * 4))
         waiter.start()
         send(server, session, *["/w"] * N)
         waiter.outcome()
-        # One listing for the final answer, whatever the number of requests.
+        # One listing for the final answer, whatever the number of requests...
         assert listings == {"pending": 1, "snapshot": 0}
+        # ...and the waiter is woken when the expectation is used up, not per request.
+        assert wakes["notify_all"] == 1
 
     def test_wait_block_with_many_requests(
         self, server: HTTPServer, session: requests.Session, monkeypatch: pytest.MonkeyPatch

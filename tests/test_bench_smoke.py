@@ -154,19 +154,21 @@ class TestWaitingBench:
     ) -> None:
         """A short run completes, with each kind of waiter or none (no timing checked)."""
         waits = dict(zip(["count", "order", "met"], bench_waiting.WAITS.values()))
-        seconds = bench_waiting.measure(200, waits[wait] if wait else None)
+        seconds, cpu = bench_waiting.measure(200, waits[wait] if wait else None)
         assert seconds > 0
+        assert cpu > 0
 
     def test_table_shows_ratio_spread_and_verdict(
         self, bench_waiting: ModuleType, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """The table prints the median ratio, its spread and PASS or MISS."""
-        row = {"without": 1.0, "with": 1.1, "ratio": 1.1, "low": 1.0, "high": 1.2}
+        row = {"without": 1.0, "with": 1.1, "ratio": 1.1, "low": 1.0, "high": 1.2, "cpu": 1.05}
         slow = {**row, "ratio": 2.0}
         assert bench_waiting.print_table(100, 3, {"fast": row}) is True
         assert bench_waiting.print_table(100, 3, {"slow": slow}) is False
         out = capsys.readouterr().out
         assert "1.10x" in out
         assert "1.00-1.20x" in out
+        assert "1.05x" in out
         assert "PASS" in out
         assert "MISS" in out
