@@ -50,6 +50,12 @@ from ._responders import FaultResponder, Responder, reason_of, reply_from_respon
 
 __all__ = ["Dispatcher", "log_view"]
 
+# A handler still running when the server stopped (or the test ended) may return
+# after stop() gave up waiting for it, or after the next test began: what it
+# returns or raises then is dropped, never written to the connection stop() shut
+# down, never recorded in the checks of a later run or test.
+_LATE = "the server stopped or was cleared while the handler ran"
+
 
 class Dispatcher:
     """Answers each request of an ``HTTPServer`` (the connection layer's application)."""
@@ -140,17 +146,23 @@ class Dispatcher:
         except Aborted:
             raise
         except TemplateRenderError as exc:
+            if cancel.is_set():
+                raise Aborted(_LATE) from exc
             text = f"localserver: the response template for {request_line(record)} failed: {exc}\n"
             error = HandlerError(text)
             error.__cause__ = exc
             self._checks.record_failure(error)
             return _text_reply(500, text)
-        except AssertionError as exc:  # a handler's own check failed
-            self._checks.record_failure(exc)
-            return _traceback_reply()
         except Exception as exc:
-            self._checks.record_handler_error(exc)
+            if cancel.is_set():
+                raise Aborted(_LATE) from exc
+            if isinstance(exc, AssertionError):  # a handler's own check failed
+                self._checks.record_failure(exc)
+            else:
+                self._checks.record_handler_error(exc)
             return _traceback_reply()
+        if cancel.is_set():
+            raise Aborted(_LATE)
         if exp.slow_body is not None:
             body = _body_bytes(reply)
             headers = [

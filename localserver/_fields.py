@@ -92,11 +92,13 @@ def short(value: object, limit: int = 60) -> str:
 
 
 def run_predicate(func: Callable[..., Any], *args: Any) -> Check:
-    """Call a user predicate; accept ``bool``, ``(bool, reason)`` or raise as a failure."""
-    try:
-        result = func(*args)
-    except Exception as exc:  # a broken predicate must not take the server down
-        return False, f"{_name(func)} raised {type(exc).__name__}: {exc}"
+    """Call a user predicate; accept ``bool`` or ``(bool, reason)``.
+
+    What the predicate raises propagates: a broken predicate is an error the
+    checks report (the server answers 500 and keeps serving), never a quiet miss
+    that a default response or another expectation would hide.
+    """
+    result = func(*args)
     if isinstance(result, tuple) and len(result) == 2:
         ok, reason = result
         return bool(ok), "" if ok else str(reason)

@@ -1,9 +1,11 @@
 """The journal: what a server received, in arrival order, safe to read while it grows.
 
 Server threads append; tests read it as a sequence (``len``, indexing, iteration,
-comparison with a list) and wait on it. A wait looks only at what arrived since it
-last looked, so a test thread waiting while thousands of requests arrive costs
-each of them O(1).
+comparison with a list) and wait on it. A counting wait (:meth:`Journal.wait_count`)
+tests each entry once: those already there when it starts, then each new one as
+the appending thread adds it. The waiting thread sleeps until the count is reached,
+so a test thread waiting while thousands of requests arrive costs each of them
+O(1), with no wake-up per request.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ class Changed(threading.Condition):
             self.waiting -= 1
 
 
+class _Watch:
+    """One :meth:`Journal.wait_count` under way: its test, its count, what it raised."""
+
+    __slots__ = ("accept", "count", "error", "found")
+
+    def __init__(self, accept: Callable[[Any], bool], count: int, found: int) -> None:
+        self.accept = accept
+        self.count = count
+        self.found = found
+        self.error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.error is not None or self.found >= self.count
+
+
 class Journal(Sequence[_T], Generic[_T]):
     """A thread-safe, append-only (until cleared) sequence that can be waited on.
 
@@ -53,24 +71,45 @@ class Journal(Sequence[_T], Generic[_T]):
         self._view = view
         self._viewed: dict[int, _T] = {}
         self.changed = Changed()
-        self._generation = 0
+        # wait_count() sleeps on a condition of its own (the same lock), woken only
+        # once an append completed its count.
+        self._counted = threading.Condition(self.changed.lock)
+        self._watches: list[_Watch] = []
 
     # -- writing (server threads) -----------------------------------------------------
 
     def append(self, item: Any) -> None:
-        """Add *item* and wake every waiter."""
+        """Add *item*, test it for the counting waits under way, wake every waiter."""
         changed = self.changed
         with changed.lock:  # the lock itself: a C-level context manager
             self._items.append(item)
+            if self._watches:
+                self._test_new_entry()
             if changed.waiting:
                 changed.notify_all()
+
+    def _test_new_entry(self) -> None:
+        entry = self._get(len(self._items) - 1)
+        completed = False
+        for watch in self._watches:
+            if watch.done:
+                continue
+            try:
+                if watch.accept(entry):
+                    watch.found += 1
+            except Exception as exc:  # raised in the waiting thread, never here
+                watch.error = exc
+            completed = completed or watch.done
+        if completed:
+            self._counted.notify_all()
 
     def clear(self) -> None:
         """Forget everything (waiters start over from the new, empty journal)."""
         with self.changed:
             self._items = []
             self._viewed = {}
-            self._generation += 1
+            for watch in self._watches:
+                watch.found = 0
             self.changed.notify_all()
 
     def drain(self) -> list[_T]:
@@ -79,7 +118,8 @@ class Journal(Sequence[_T], Generic[_T]):
             items = [self._get(i) for i in range(len(self._items))]
             self._items = []
             self._viewed = {}
-            self._generation += 1
+            for watch in self._watches:
+                watch.found = 0
             return items
 
     # -- reading ----------------------------------------------------------------------
@@ -139,27 +179,31 @@ class Journal(Sequence[_T], Generic[_T]):
     def wait_count(self, accept: Callable[[_T], bool], count: int, timeout: float | None) -> int:
         """Wait until *count* entries satisfy *accept*; return how many do.
 
-        Each entry is tested once, when it arrives (or now, for those already
-        here), under the journal's lock: *accept* must be quick and must not
-        touch the journal. Returns the number found so far on timeout.
+        Each entry is tested once, under the journal's lock: those already here
+        on this thread, now; each later one on the thread that appends it, as it
+        arrives. So *accept* must be quick, must not touch the journal, and may
+        run on a server thread; what it raises there is raised here. Entries
+        cleared meanwhile no longer count. Returns the number found so far on
+        timeout.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.changed:
-            generation, cursor, found = self._generation, 0, 0
-            while True:
-                if generation != self._generation:  # cleared meanwhile
-                    generation, cursor, found = self._generation, 0, 0
-                items = self._items
-                while cursor < len(items):
-                    if accept(self._get(cursor)):
-                        found += 1
-                    cursor += 1
-                if found >= count:
-                    return found
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return found
-                self.changed.wait(remaining)
+            found = sum(1 for index in range(len(self._items)) if accept(self._get(index)))
+            if found >= count:
+                return found
+            watch = _Watch(accept, count, found)
+            self._watches.append(watch)
+            try:
+                while not watch.done:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        break
+                    self._counted.wait(remaining)
+            finally:
+                self._watches.remove(watch)
+            if watch.error is not None:
+                raise watch.error
+            return watch.found
 
     def wait_for_more(self, seen: int, timeout: float | None) -> list[_T]:
         """The entries after the first *seen*, waiting up to *timeout* for one to arrive.

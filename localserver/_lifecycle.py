@@ -78,7 +78,13 @@ class ServerLifecycle:
     def stop(self) -> None:
         """Stop serving, close every connection and release the port.
 
-        Safe to call more than once and before :meth:`start`.
+        Safe to call more than once and before :meth:`start`. Clients see their
+        connections end at once. Your code still answering a request (a response
+        handler, a WSGI application) is waited for at most 2 seconds, since Python
+        cannot interrupt a thread; past that it is left to finish on its own. Its
+        connection is shut down already, so nothing it returns is sent, and an
+        ``HTTPServer`` drops what it returns or raises instead of reporting it in
+        a later run or test (see :doc:`limits`).
 
         Raises:
             ServerThreadError: A server thread failed with an unexpected exception

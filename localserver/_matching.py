@@ -144,17 +144,29 @@ class RequestMatcher:
         return self.path.exact or None
 
     def match(self, request: Request) -> bool:
-        """Whether *request* agrees with every field (pytest-httpserver's name)."""
+        """Whether *request* agrees with every field (pytest-httpserver's name).
+
+        Raises:
+            Exception: Whatever a predicate or a body parser raised (the server
+                answers such a request 500 and reports it as a ``HandlerError``).
+        """
         return all(field.check(request)[0] for field in self.fields)
 
     def explain(self, request: Request) -> list[FieldResult]:
-        """Every field compared with *request*: one row each for a report."""
+        """Every field compared with *request*: one row each for a report.
+
+        A field whose check raises (a predicate, a JSON body nested too deep) is a
+        row that says so: a report never fails on the request it explains.
+        """
         rows = []
         for field in self.fields:
-            ok, reason = field.check(request)
-            rows.append(
-                FieldResult(field.field, ok, field.expected(), field.received(request), reason)
-            )
+            try:
+                ok, reason = field.check(request)
+                received = field.received(request)
+            except Exception as exc:
+                ok, received = False, "(could not be compared)"
+                reason = f"comparing it raised {type(exc).__name__}: {exc}"
+            rows.append(FieldResult(field.field, ok, field.expected(), received, reason))
         return rows
 
     def difference(self, request: Request) -> list[tuple[str, str, str]]:

@@ -72,7 +72,8 @@ def _copied(states: dict[str, str]) -> dict[str, str] | None:
 class Registry:
     """The live expectations, safe to use from many threads.
 
-    ``changed`` is notified whenever an expectation is added, used or removed.
+    ``changed`` is notified whenever an expectation is added or removed (a use that
+    leaves it live changes nothing a waiter watches).
     """
 
     def __init__(self) -> None:
@@ -182,10 +183,14 @@ class Registry:
             responder = best.next_responder()
             if best.times is not None and best.call_count >= best.times:
                 self._remove_locked(best)
+                # Waiters watch what is left (pending_count), so only a removal
+                # wakes them: a test waiting while thousands of requests use a
+                # permanent or times=N expectation is not woken by each one.
+                self.changed.notify_all()
             step = best.scenario
             if step is not None and step.new_state is not None:
                 self._move_locked(step.name, step.new_state)
-            self.changed.notify_all()
+                self.changed.notify_all()  # a waiter may watch a scenario's state
             return Selection(best, responder)
 
     # -- scenarios --------------------------------------------------------------------

@@ -114,11 +114,19 @@ def _refuse_rivals(manager: pytest.PytestPluginManager) -> None:
             f"{project}'s plugin ({module}, registered as {name!r}) defines the fixtures {fixtures}"
         )
     options = " ".join(f"-p no:{name}" for name, _ in found)
+    # pytest-localserver registers its plugin as "localserver": "-p no:localserver"
+    # reads as if it turned this package off, so the message says whose name it is.
+    note = "".join(
+        f" {name!r} is the name {_RIVALS[module][0]} registers its plugin under: "
+        f"'-p no:{name}' turns {_RIVALS[module][0]} off, not this package."
+        for name, module in found
+        if name == "localserver"
+    )
     raise pytest.UsageError(
         "localserver.pytest_plugin cannot run beside other plugins that define its "
         f"fixtures, or pytest would silently use only one of them: {'; '.join(problems)}. "
         f"Disable them with '{options}' (on the command line or in addopts), or "
-        "uninstall them."
+        f"uninstall them.{note}"
     )
 
 

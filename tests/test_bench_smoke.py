@@ -133,3 +133,42 @@ class TestMeasuringParts:
         assert "1.00 ms" in out
         assert "500.00x" in out
         assert "PASS" in out
+
+
+@pytest.fixture(scope="module")
+def bench_waiting() -> ModuleType:
+    return load("bench_waiting")
+
+
+class TestWaitingBench:
+    def test_pipelined_responses_are_counted(self, bench_waiting: ModuleType) -> None:
+        """Complete responses are taken off the buffer; a partial one stays."""
+        one = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        buffer = bytearray(one * 3 + one[:-1])
+        assert bench_waiting._take_responses(buffer) == 3
+        assert bytes(buffer) == one[:-1]
+
+    @pytest.mark.parametrize("wait", [None, "count", "order", "met"])
+    def test_runs_with_and_without_a_waiter(
+        self, bench_waiting: ModuleType, wait: str | None
+    ) -> None:
+        """A short run completes, with each kind of waiter or none (no timing checked)."""
+        waits = dict(zip(["count", "order", "met"], bench_waiting.WAITS.values()))
+        seconds, cpu = bench_waiting.measure(200, waits[wait] if wait else None)
+        assert seconds > 0
+        assert cpu > 0
+
+    def test_table_shows_ratio_spread_and_verdict(
+        self, bench_waiting: ModuleType, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The table prints the median ratio, its spread and PASS or MISS."""
+        row = {"without": 1.0, "with": 1.1, "ratio": 1.1, "low": 1.0, "high": 1.2, "cpu": 1.05}
+        slow = {**row, "ratio": 2.0}
+        assert bench_waiting.print_table(100, 3, {"fast": row}) is True
+        assert bench_waiting.print_table(100, 3, {"slow": slow}) is False
+        out = capsys.readouterr().out
+        assert "1.10x" in out
+        assert "1.00-1.20x" in out
+        assert "1.05x" in out
+        assert "PASS" in out
+        assert "MISS" in out

@@ -116,6 +116,18 @@ class TestDelays:
         with pytest.raises(requests.ReadTimeout):
             client.get(server.url_for("/d"), timeout=0.2)
 
+    @pytest.mark.parametrize("order", ["delay-first", "response-first"])
+    def test_with_delay_chains_in_either_order(self, server, client, order):
+        """respond_with_* and with_delay both return the expectation: either order delays."""
+        if order == "delay-first":
+            exp = server.expect_request("/d").with_delay(30).respond_with_data("late")
+        else:
+            exp = server.expect_request("/d").respond_with_data("late").with_delay(30)
+        assert exp.delay is not None
+        assert exp.responders
+        with pytest.raises(requests.ReadTimeout):
+            client.get(server.url_for("/d"), timeout=0.2)
+
     def test_stop_ends_a_pending_delay(self, server):
         """stop() ends a 60 s delay at once; the client sees the connection close."""
         server.expect_request("/d").with_delay(60).respond_with_data("late")

@@ -99,6 +99,18 @@ class TestHeaderFields:
         assert _status(data) == 400
         assert server.requests == []
 
+    @pytest.mark.parametrize("value", [b"-1", b"1e3", b"abc"])
+    def test_invalid_content_length_says_so(self, server: HTTPServer, value: bytes) -> None:
+        """A Content-Length that is no integer: 400 saying it is invalid, with either parser."""
+        data = _exchange(
+            server, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + value + b"\r\n\r\n"
+        )
+        assert _status(data) == 400
+        answer = data.partition(b"\r\n\r\n")[2].lower()
+        assert b"invalid" in answer
+        assert b"content-length" in answer
+        assert b"several" not in answer
+
     def test_missing_host_is_400(self, server: HTTPServer) -> None:
         """An HTTP/1.1 request without Host is refused (RFC 9112 3.2)."""
         assert _status(_exchange(server, b"GET / HTTP/1.1\r\n\r\n")) == 400
@@ -131,6 +143,22 @@ class TestRequestLine:
         """Parts of the request line are separated by exactly one space."""
         assert _status(_exchange(server, line + b"\r\nHost: a\r\n\r\n")) == 400
         assert server.requests == []
+
+    @pytest.mark.parametrize(
+        "line",
+        [b"Transfer-Encoding\x00GET / HTTP/1.1", b"Content-Length\x00GET / HTTP/1.1"],
+        ids=["names-transfer-encoding", "names-content-length"],
+    )
+    def test_garbage_quoting_a_header_name_is_400(self, server: HTTPServer, line: bytes) -> None:
+        """A broken request line that happens to hold a header's name is a plain 400.
+
+        Found by tests/test_property_streams.py: the h11 reader took it for a
+        Transfer-Encoding error and failed with IndexError, answering nothing.
+        """
+        data = _exchange(server, line + b"\r\nHost: a\r\n\r\n")
+        assert _status(data) == 400
+        assert b"several Content-Length" not in data
+        server.raise_pending_errors()  # no server thread failed
 
     def test_lf_only_lines_are_400(self, server: HTTPServer) -> None:
         """Lines end with CRLF."""

@@ -64,6 +64,13 @@ class AssertRequestReceivedTests(RequestsMixin, HTTPServerMixin, unittest.TestCa
         with self.assertRaisesRegex(TypeError, "'header': did you mean 'headers'"):
             self.assertRequestReceived("/f", header={"X": "1"})
 
+    def test_mistyped_keyword_on_the_server(self) -> None:
+        """The server's own assertion suggests the right keyword too."""
+        with self.assertRaisesRegex(TypeError, "'header': did you mean 'headers'"):
+            self.http_server.assert_request_made("/f", header={"X": "1"})
+        with self.assertRaisesRegex(TypeError, "'metod': did you mean 'method'"):
+            self.assertRequestReceived("/f", metod="GET")
+
     def test_data_and_other_matcher_arguments(self) -> None:
         """data= compares the raw body; form= and friends are passed on."""
         self.post("/form", data={"a": "1"})
@@ -209,6 +216,17 @@ class AssertInOrderTests(RequestsMixin, HTTPServerMixin, unittest.TestCase):
             self.assertRequestsInOrder(
                 RequestMatcher("/a", method="POST"), RequestMatcher("/a", method="GET")
             )
+
+    def test_steps_as_a_list(self) -> None:
+        """A list (or tuple) of steps is the same as the steps given one by one."""
+        for path in ("/x", "/noise", "/y"):
+            self.get(path)
+        found = self.assertRequestsInOrder(["/x", "/y"])
+        self.assertEqual([r.path for r in found], ["/x", "/y"])
+        self.assertRequestsInOrder(("/x", "/y"))
+        self.assertEqual(len(self.http_server.assert_requests_in_order(["/x", "/y"])), 2)
+        with self.assertRaises(self.failureException):
+            self.assertRequestsInOrder(["/y", "/x"])
 
     def test_needs_a_step(self) -> None:
         """At least one step is required."""

@@ -8,7 +8,7 @@ import socket
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from localserver import HTTPServer, RequestMatcher
+from localserver import HandlerError, HTTPServer, RequestCountError, RequestMatcher
 
 from .conftest import TIMEOUT
 
@@ -323,8 +323,8 @@ class TestCookiesAndPredicates:
         assert hits(client, server, "POST", "/p", data=b"ab")
         assert "odd body length" in call(client, server, "POST", "/p", data=b"abc").text
 
-    def test_predicate_that_raises_is_a_miss_with_its_error(self, server, client):
-        """A predicate that raises does not match; the report names the exception."""
+    def test_predicate_that_raises_is_an_error_of_the_request(self, server, client):
+        """A predicate that raises answers 500 naming it, and check_assertions() raises it."""
 
         def broken(request):
             raise KeyError("boom")
@@ -332,7 +332,20 @@ class TestCookiesAndPredicates:
         server.expect_request("/p", predicate=broken).respond_with_data("hit")
         response = call(client, server, "GET", "/p")
         assert response.status_code == 500
-        assert "broken raised KeyError: 'boom'" in response.text
+        assert "predicate=" in response.text
+        assert "raised KeyError: 'boom'" in response.text
+        with pytest.raises(HandlerError, match="raised KeyError: 'boom'"):
+            server.check_assertions()
+
+    def test_predicate_that_raises_is_a_row_of_a_report(self, server, client):
+        """A report comparing a request with a raising predicate shows it, and does not fail."""
+
+        def broken(request):
+            raise KeyError("boom")
+
+        call(client, server, "GET", "/other")
+        with pytest.raises(RequestCountError, match="comparing it raised KeyError: 'boom'"):
+            server.assert_request_made(RequestMatcher("/p", predicate=broken))
 
 
 class TestRequestMatcherObject:

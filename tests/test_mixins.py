@@ -369,6 +369,21 @@ class TestPerTest:
         outcome = run_classes(Case)
         assert set(outcome.failures) == {"test_http_still_checked"}
 
+    def test_decorator_with_empty_parentheses(self) -> None:
+        """@without_server_checks() works as the bare form: every server's checks are skipped."""
+
+        class Case(HTTPServerMixin, HTTPSServerMixin, unittest.TestCase):
+            @without_server_checks()
+            def test_none(self) -> None:
+                get(self.http_server, "/nowhere")
+
+            def test_checked(self) -> None:
+                get(self.http_server, "/nowhere")
+
+        outcome = run_classes(Case)
+        assert set(outcome.failures) == {"test_checked"}
+        assert not outcome.errors
+
     def test_decorator_checks_names(self) -> None:
         """without_server_checks refuses a name that is no server."""
         with pytest.raises(ValueError, match=r"got 'http'"):

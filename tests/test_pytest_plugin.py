@@ -108,6 +108,25 @@ class TestConflicts:
             ["*cannot run beside other plugins*pytest-localserver's plugin*'-p no:localserver'*"]
         )
 
+    def test_no_localserver_is_said_to_be_the_rivals_name(self, inner: pytest.Pytester) -> None:
+        """The error says -p no:localserver turns pytest-localserver off, not this package."""
+        inner.makepyfile("def test_it(): pass")
+        result = inner.runpytest("-p", "no:pytest_httpserver", "-p", "localserver.pytest_plugin")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(
+            [
+                "*'localserver' is the name pytest-localserver registers its plugin under: "
+                "'-p no:localserver' turns pytest-localserver off, not this package.*"
+            ]
+        )
+
+    def test_no_note_when_only_pytest_httpserver_is_active(self, inner: pytest.Pytester) -> None:
+        """The note about the name appears only when pytest-localserver is the rival."""
+        inner.makepyfile("def test_it(): pass")
+        result = inner.runpytest("-p", "no:localserver", "-p", "localserver.pytest_plugin")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        assert "registers its plugin under" not in result.stderr.str()
+
     def test_pytest_httpserver_is_refused(self, inner: pytest.Pytester) -> None:
         """With pytest-httpserver active, the run stops naming it and -p no:pytest_httpserver."""
         inner.makepyfile("def test_it(): pass")

@@ -15,6 +15,7 @@ import importlib.util
 import os
 import socket
 import threading
+import time
 from typing import Any, Callable, Protocol
 
 from .head import Limits, ProtocolError
@@ -159,12 +160,18 @@ def _linger(sock: socket.socket) -> None:
     """Read what the client still sends, briefly, before closing.
 
     Closing with unread data makes the kernel reset the connection, and a reset
-    can destroy the answer before the client reads it.
+    can destroy the answer before the client reads it. The time is bounded as a
+    whole, not per read: a client dribbling a byte now and then (slowloris) must
+    not keep the connection open after its 408.
     """
     sock.shutdown(socket.SHUT_WR)
-    set_timeout(sock, _LINGER_SECONDS)
+    deadline = time.monotonic() + _LINGER_SECONDS
     read = 0
     while read < _LINGER_BYTES:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        set_timeout(sock, remaining)
         data = sock.recv(65536)
         if not data:
             return

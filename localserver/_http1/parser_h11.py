@@ -171,7 +171,10 @@ class H11Reader:
         except h11.RemoteProtocolError as exc:
             self._closed = True
             status = exc.error_status_hint
-            if status == 431 or "exceeded" in str(exc):
+            # Told apart by how h11's messages begin: the rest may quote the
+            # client's bytes ("illegal request line: ..."), which say anything.
+            text = str(exc)
+            if status == 431:
                 limit = self._limits.header_block
                 if b"\n" not in self._raw:
                     raise ProtocolError(
@@ -180,7 +183,7 @@ class H11Reader:
                 raise ProtocolError(
                     431, f"the request head is over {limit} bytes", "head-too-large"
                 ) from None
-            if "Transfer-Encoding" in str(exc):
+            if text.startswith(("multiple Transfer-Encoding", "Only Transfer-Encoding")):
                 # h11 takes chunked alone; answer as the httptools reader does.
                 codings = [
                     coding.strip().decode("latin-1").lower()
@@ -188,9 +191,13 @@ class H11Reader:
                     for coding in value.split(b",")
                     if coding.strip()
                 ]
-                check_codings(codings)
-            if "Content-Length" in str(exc):
+                if codings:
+                    check_codings(codings)
+            if text.startswith("conflicting Content-Length"):
                 message = "a request must not have several Content-Length headers"
+                raise ProtocolError(400, message) from None
+            if text.startswith("bad Content-Length"):
+                message = "invalid Content-Length: it must be one non-negative integer"
                 raise ProtocolError(400, message) from None
             kind = "unknown-coding" if status == 501 else "malformed-request"
             raise ProtocolError(status, f"malformed request: {exc}", kind) from None

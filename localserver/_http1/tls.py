@@ -11,12 +11,12 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from typing import Callable
 
 from .._engine import format_host
 from .._tls import PlaintextOnTLSPort, accept_tls
 from .connection import refusal_bytes
-from .io import set_timeout
 
 __all__ = ["TLSAcceptor"]
 
@@ -104,19 +104,30 @@ class TLSAcceptor:
             f"This port speaks TLS: the request was sent as plain HTTP. Use {url} "
             "and trust the server's CA (server.ca_bundle)."
         )
+        # One deadline for the whole exchange, not one per read: a client that
+        # dribbles a byte now and then must not hold the connection (slowloris).
+        deadline = time.monotonic() + timeout
+
+        def receive() -> bytes:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the plain-text client is too slow")
+            # accept_tls() left a Python-level timeout on this socket: keep to it.
+            conn.settimeout(remaining)
+            return conn.recv(4096)
+
         try:
-            set_timeout(conn, timeout)
             # Read the request head first: closing with unread data would reset
             # the connection before the client reads the answer.
             head = b""
             while b"\r\n\r\n" not in head and len(head) < _PLAIN_HEAD_LIMIT:
-                data = conn.recv(4096)
+                data = receive()
                 if not data:
                     return
                 head += data
             conn.sendall(refusal_bytes(400, text))
             conn.shutdown(socket.SHUT_WR)
-            while conn.recv(4096) and not self._stopped.is_set():
+            while receive() and not self._stopped.is_set():
                 pass
         except OSError:
             pass
