@@ -17,18 +17,21 @@ with ``ok`` (localserver and pytest-localserver through ``serve_content``,
 pytest-httpserver through ``expect_request``), keeping the requests they record, as
 users get them by default (the journal is emptied between measurements).
 
-Every measurement runs once per server per round, the servers taking turns in an
-order that rotates each round; the table gives the median of the rounds and, for
-the ratios, their range. The targets are issue 15's:
+Each round, every measurement is cut into slices and the servers take turns slice
+by slice (in an order that rotates each round), so that a burst of load from
+elsewhere falls on all of them; the table gives the median of the rounds and, for
+localserver and the ratios, their range. The targets are issue 15's:
 
-- keep-alive GET on one ``http.client`` connection (5,000 per round): localserver's
-  requests per second >= 60 % of the responder's. The peers close every connection
-  (werkzeug's server does), so their client reconnects each time.
+- keep-alive GET on one ``http.client`` connection (5,000 per round; 1,000 for the
+  peers): localserver's requests per second >= 60 % of the responder's. The peers
+  close every connection (werkzeug's server does), so their client reconnects
+  each time.
 - 8 client threads, each with its own ``http.client`` connection: >= 50 %.
 - ``wrk -t2 -c8`` (when wrk is installed): >= 20 %.
 - server CPU per GET: the CPU time of the server's process (all its threads,
-  ``time.process_time()`` read in the child before and after the 5,000 keep-alive
-  GETs; its main thread sleeps on a pipe meanwhile) over the GETs: <= 40 µs.
+  ``time.process_time()`` read in the child before and after each slice of the
+  keep-alive GETs; its main thread sleeps on a pipe meanwhile) over the GETs:
+  <= 40 µs.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -224,18 +228,33 @@ class ServerProcess:
 # -- the clients ---------------------------------------------------------------------------
 
 
-def keepalive_gets(address: tuple[str, int], count: int) -> float:
-    """Seconds for *count* sequential GETs on one http.client connection."""
-    conn = http.client.HTTPConnection(*address, timeout=10)
-    try:
+class KeepAlive:
+    """One http.client connection kept for a round (http.client reopens it if closed)."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.address = address
+        self.conn = http.client.HTTPConnection(*address, timeout=10)
+
+    def gets(self, count: int) -> float:
+        """Seconds for *count* sequential GETs."""
         began = time.perf_counter()
         for _ in range(count):
-            conn.request("GET", PATH)
-            if conn.getresponse().read() != BODY:
-                raise RuntimeError(f"unexpected answer from {address}")
+            self.conn.request("GET", PATH)
+            if self.conn.getresponse().read() != BODY:
+                raise RuntimeError(f"unexpected answer from {self.address}")
         return time.perf_counter() - began
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def keepalive_gets(address: tuple[str, int], count: int) -> float:
+    """Seconds for *count* sequential GETs on one http.client connection."""
+    client = KeepAlive(address)
+    try:
+        return client.gets(count)
     finally:
-        conn.close()
+        client.close()
 
 
 def threaded_gets(address: tuple[str, int], threads: int, duration: float) -> float:
@@ -318,13 +337,17 @@ def run_wrk(address: tuple[str, int], duration: float) -> WrkResult:
 
 class Settings(NamedTuple):
     rounds: int
-    gets: int  # keep-alive GETs per server and round (also the CPU figure's)
-    thread_seconds: float
-    wrk_seconds: float
+    gets: int  # keep-alive GETs per round for localserver and the responder (the CPU figure's)
+    peer_gets: int  # the same for the peers, which reconnect each time
+    slices: int  # each round's measurements are cut into slices, the servers taking turns
+    thread_seconds: float  # per server and round
+    wrk_seconds: int  # per server and round, in slices of at least 1 s
 
     @classmethod
     def make(cls, quick: bool) -> Settings:
-        return cls(1, 200, 0.25, 1.0) if quick else cls(5, 5000, 2.0, 3.0)
+        if quick:
+            return cls(1, 200, 100, 2, 0.4, 1)
+        return cls(5, 5000, 1000, 5, 2.0, 3)
 
 
 class Figure(NamedTuple):
@@ -340,40 +363,73 @@ class Figure(NamedTuple):
 def measure(
     servers: dict[str, ServerProcess], cfg: Settings, wrk: bool
 ) -> tuple[list[Figure], list[str]]:
+    """Every figure, once per server and round.
+
+    Within a round each measurement is cut into slices and the servers take turns
+    slice by slice, so that a burst of load from elsewhere falls on all of them.
+    """
     kinds = list(servers)
     keepalive: dict[str, list[float]] = {k: [] for k in kinds}
     cpu: dict[str, list[float]] = {k: [] for k in kinds}
     threaded: dict[str, list[float]] = {k: [] for k in kinds}
     wrk_rates: dict[str, list[float]] = {k: [] for k in kinds}
     notes: list[str] = []
+    wrk_slices = max(1, min(cfg.slices, cfg.wrk_seconds))
     for number in range(cfg.rounds):
         log(NAME, f"round {number + 1} of {cfg.rounds}")
         order = kinds[number % len(kinds) :] + kinds[: number % len(kinds)]
+        clients = {kind: KeepAlive(servers[kind].address) for kind in order}
+        elapsed = dict.fromkeys(order, 0.0)
+        used = dict.fromkeys(order, 0.0)
+        try:
+            for kind in order:
+                clients[kind].gets(50)  # warm up: first connection, lazy imports
+                servers[kind].clear()
+            for _ in range(cfg.slices):
+                for kind in order:
+                    count = (cfg.gets if kind in (OURS, RESPONDER) else cfg.peer_gets) // cfg.slices
+                    began = servers[kind].cpu()
+                    elapsed[kind] += clients[kind].gets(count)
+                    used[kind] += servers[kind].cpu() - began
+                    servers[kind].clear()
+        finally:
+            for client in clients.values():
+                client.close()
         for kind in order:
-            server = servers[kind]
-            keepalive_gets(server.address, 50)  # warm up: first connection, lazy imports
-            server.clear()
-            began = server.cpu()
-            elapsed = keepalive_gets(server.address, cfg.gets)
-            cpu[kind].append((server.cpu() - began) / cfg.gets)
-            keepalive[kind].append(cfg.gets / elapsed)
-            server.clear()
+            count = cfg.gets if kind in (OURS, RESPONDER) else cfg.peer_gets
+            count = count // cfg.slices * cfg.slices
+            keepalive[kind].append(count / elapsed[kind])
+            cpu[kind].append(used[kind] / count)
+
+        rates: dict[str, list[float]] = {kind: [] for kind in order}
+        for _ in range(cfg.slices):
+            for kind in order:
+                address = servers[kind].address
+                rates[kind].append(threaded_gets(address, 8, cfg.thread_seconds / cfg.slices))
+                servers[kind].clear()
         for kind in order:
-            threaded[kind].append(threaded_gets(servers[kind].address, 8, cfg.thread_seconds))
-            servers[kind].clear()
+            threaded[kind].append(statistics.mean(rates[kind]))
+
         if not wrk:
             continue
-        for kind in order:
-            result = run_wrk(servers[kind].address, cfg.wrk_seconds)
-            servers[kind].clear()
-            if result.rate is None:
-                notes.append(f"wrk gave no figure for {kind}: {result.problems or 'no output'}")
+        rates = {kind: [] for kind in order}
+        for _ in range(wrk_slices):
+            for kind in order:
+                result = run_wrk(servers[kind].address, cfg.wrk_seconds // wrk_slices)
+                servers[kind].clear()
+                if result.rate is None:
+                    notes.append(f"wrk gave no figure for {kind}: {result.problems or 'none'}")
+                    wrk = False
+                    break
+                rates[kind].append(result.rate)
+                if result.problems:
+                    notes.append(f"wrk against {kind}: {result.problems}")
+            if not wrk:
                 wrk_rates = {k: [] for k in kinds}  # no row rather than a lopsided one
-                wrk = False
                 break
-            wrk_rates[kind].append(result.rate)
-            if result.problems:
-                notes.append(f"wrk against {kind}: {result.problems}")
+        else:
+            for kind in order:
+                wrk_rates[kind].append(statistics.mean(rates[kind]))
 
     figures = [
         Figure(
@@ -398,7 +454,7 @@ def measure(
     if all(wrk_rates.values()):
         figures.append(
             Figure(
-                f"wrk -t2 -c8 -d{max(1, round(cfg.wrk_seconds))}s",
+                f"wrk -t2 -c8, {cfg.wrk_seconds} s/round",
                 rate,
                 ">= 20 %",
                 wrk_rates,
