@@ -77,10 +77,12 @@ def verdict(passed: bool | None) -> str:
     return {True: "PASS", False: "MISS", None: "-"}[passed]
 
 
-def render(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
-    """A plain table: the first *left* columns and the last two left-aligned."""
+def render(
+    header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1, tail: int = 2
+) -> str:
+    """A plain table: the first *left* columns and the last *tail* left-aligned."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    last = len(header) - 2
+    last = len(header) - tail
 
     def line(cells: Sequence[str]) -> str:
         parts = [

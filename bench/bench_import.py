@@ -18,7 +18,9 @@ Target (issue 15): <= the faster peer's, same run.
 
 For whoever makes it faster, ``python -X importtime -c "import localserver"`` is run
 once more and its report summarised: the packages localserver's import brings in
-(those a bare interpreter has not imported), by their own time, largest first.
+(those a bare interpreter has not imported), by their own time, largest first, with
+the module of ours under which each first came in; then localserver's own slowest
+modules.
 """
 
 from __future__ import annotations
@@ -122,11 +124,13 @@ class Package(NamedTuple):
     by: str  # the module of the measured package that first brought it in
 
 
-def breakdown(module: str, top: int) -> list[Package]:
-    """The packages that importing *module* adds to a bare interpreter, largest first."""
+def breakdown(module: str, top: int) -> tuple[list[Package], list[Imported]]:
+    """The packages that importing *module* adds to a bare interpreter, largest first,
+    and the slowest of *module*'s own package's modules (by their own time)."""
     bare = {m.name for m in importtime("pass")}
     package = module.split(".")[0]
     reported = importtime(f"import {module}")
+    own = sorted((m for m in reported if m.name.split(".")[0] == package), key=lambda m: -m.own)
     owns: dict[str, list[float]] = defaultdict(list)
     first: dict[str, str] = {}
     for index, imported in enumerate(reported):
@@ -137,7 +141,8 @@ def breakdown(module: str, top: int) -> list[Package]:
         if name not in first and name != package:
             first[name] = importer(reported, index, package)
     ranked = sorted(owns.items(), key=lambda item: -sum(item[1]))
-    return [Package(n, sum(o), len(o), first.get(n, "")) for n, o in ranked[:top]]
+    packages = [Package(n, sum(o), len(o), first.get(n, "")) for n, o in ranked[:top]]
+    return packages, own[:top]
 
 
 class Settings(NamedTuple):
@@ -205,11 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print("What 'import localserver' adds to a bare interpreter (python -X importtime, one run):")
-    rows = [
-        [p.name, milliseconds(p.own), str(p.modules), p.by]
-        for p in breakdown("localserver", options.top)
-    ]
-    print(render(["package", "own time", "modules", "first imported under"], rows, left=1))
+    packages, modules = breakdown("localserver", options.top)
+    rows = [[p.name, milliseconds(p.own), str(p.modules), p.by] for p in packages]
+    print(render(["package", "own time", "modules", "first imported under"], rows, tail=1))
+    print()
+    print("localserver's slowest modules to import, by their own time (the same run):")
+    rows = [[m.name, milliseconds(m.own), milliseconds(m.cumulative)] for m in modules]
+    print(render(["module", "own time", "with its imports"], rows, tail=0))
     warning = busy_warning(load)
     if warning:
         print(warning)

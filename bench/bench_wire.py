@@ -470,7 +470,8 @@ def measure(
             cpu,
             lambda s: s.median <= 40e-6,
             False,
-            "CPU time of the server's child process (all its threads) over the GETs",
+            "CPU time of the server's child process (all its threads) over the keep-alive "
+            f"GETs ({cfg.peer_gets:,} a round for the peers, a new connection each)",
         )
     )
     return figures, notes
@@ -551,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("wrk row left out (--no-wrk)")
     elif shutil.which("wrk") is None:
         notes.append("wrk row left out: wrk is not installed (Debian: apt-get install wrk)")
-    for note in notes:
+    for note in dict.fromkeys(notes):  # each once, however many slices repeated it
         print(f"note: {note}")
     warning = busy_warning(load)
     if warning:
