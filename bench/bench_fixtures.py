@@ -3,8 +3,9 @@
 Run it through ``python bench/run.py fixtures``, or directly with a Python that has
 localserver, pytest, pytest-localserver (with aiosmtpd) and pytest-httpserver::
 
-    python bench/bench_fixtures.py            # 200 tests per run (about two minutes:
+    python bench/bench_fixtures.py            # 200 tests per run (about three minutes:
                                               # pytest-localserver pays 0.5 s a test)
+    python bench/bench_fixtures.py --shared-only  # the shared-fixture part alone
     python bench/bench_fixtures.py --quick    # 20 tests per run, rough figures
 
 For each fixture a test file of N tests is generated, each test taking the fixture
@@ -20,6 +21,14 @@ Ours (``httpserver``, ``smtpserver``) start a fresh server per test and run its
 checks at teardown; ``httpserver_shared`` is one server per session, emptied and
 checked per test. pytest-localserver's fixtures start a fresh server per test;
 pytest-httpserver's ``httpserver`` is one server per session, cleared per test.
+
+Shared (session) fixtures, issue 15: our ``httpserver_shared`` against
+pytest-httpserver's ``httpserver`` over several rounds (``--rounds``, each with its
+own baseline run, the two taking turns), with empty tests and, for information,
+with tests that each add an expectation and send one GET to it (so that there is
+something to check and forget). Ratio: our cost over theirs, median
+[lowest-highest] of the rounds; target <= 1.5x. ``--shared-only`` runs this part
+alone (about half a minute).
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _table import Spread, milliseconds, render, times, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = "localserver"
@@ -87,20 +98,35 @@ def available(package: str) -> bool:
     return True
 
 
-def test_file(fixture: str | None, count: int) -> str:
-    lines = []
+# A test body that gives the fixture something to check and forget (an HTTP fixture).
+ONE_REQUEST = """
+    {fixture}.expect_request("/x").respond_with_data("ok")
+    conn = http.client.HTTPConnection({fixture}.host, {fixture}.port, timeout=10)
+    conn.request("GET", "/x")
+    assert conn.getresponse().read() == b"ok"
+    conn.close()
+"""
+
+
+def test_file(fixture: str | None, count: int, request: bool) -> str:
+    lines = ["import http.client\n"] if request else []
     for i in range(count):
         if fixture is None:
             lines.append(f"def test_{i}():\n    pass\n")
+        elif request:
+            lines.append(f"def test_{i}({fixture}):{ONE_REQUEST.format(fixture=fixture)}")
         else:
             lines.append(f"def test_{i}({fixture}):\n    assert {fixture} is not None\n")
     return "\n\n".join(lines)
 
 
-def run(workdir: Path, package: str, fixture: str | None, count: int) -> tuple[list[float], float]:
+def run(
+    workdir: Path, package: str, fixture: str | None, count: int, request: bool = False
+) -> tuple[list[float], float]:
     """Per-test setup+teardown seconds, and the wall time of the whole pytest run."""
-    name = f"test_{package.replace('-', '_')}_{fixture or 'baseline'}.py"
-    (workdir / name).write_text(test_file(fixture, count))
+    kind = "_request" if request else ""
+    name = f"test_{package.replace('-', '_')}_{fixture or 'baseline'}{kind}.py"
+    (workdir / name).write_text(test_file(fixture, count, request))
     out = workdir / f"{name}.json"
     env = {
         **os.environ,
@@ -124,17 +150,87 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.3f} ms"
 
 
+SHARED_TARGET = 1.5  # our httpserver_shared's cost per test over pytest-httpserver's, at most
+
+
+def shared_rounds(
+    workdir: Path, count: int, rounds: int, request: bool
+) -> tuple[list[float], list[float]]:
+    """Per round, the cost per test of our httpserver_shared and of pytest-httpserver's."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    for number in range(rounds):
+        base = statistics.median(run(workdir, "none", None, count)[0])
+        pair = [(OURS, "httpserver_shared", ours), (HTTPSERVER, "httpserver", theirs)]
+        for package, fixture, costs in pair if number % 2 == 0 else pair[::-1]:
+            durations, _ = run(workdir, package, fixture, count, request)
+            costs.append(max(statistics.median(durations) - base, 1e-7))
+    return ours, theirs
+
+
+def shared_table(workdir: Path, count: int, rounds: int) -> str:
+    """The shared-fixture comparison of issue 15, with its target, as text."""
+    rows = []
+    for request in (False, True):
+        ours, theirs = shared_rounds(workdir, count, rounds, request)
+        ratios = Spread.of(o / t for o, t in zip(ours, theirs))
+        several = rounds > 1
+        target = "(info)" if request else f"<= {SHARED_TARGET}x"
+        passed = None if request else ratios.median <= SHARED_TARGET
+        rows.append(
+            [
+                "test adds an expectation, one GET" if request else "empty test",
+                Spread.of(ours).text(milliseconds, several),
+                Spread.of(theirs).text(milliseconds, several),
+                ratios.text(times, several),
+                target,
+                verdict(passed),
+            ]
+        )
+    title = (
+        f"Shared (session) fixture, cost per test: {count} tests per run, {rounds} round(s); "
+        "medians [lowest-highest of the rounds]"
+    )
+    header = [
+        "test",
+        f"{OURS} httpserver_shared",
+        f"{HTTPSERVER} httpserver",
+        "ours / theirs",
+        "target",
+        "result",
+    ]
+    legend = "cost: median setup+teardown of a test minus that of a test without fixtures"
+    return "\n".join([title, render(header, rows), legend + " (same round)"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 tests per run, rough figures")
     parser.add_argument("--tests", type=int, default=None, help="tests per run (default 200)")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="rounds of the shared-fixture part (default 5)"
+    )
+    parser.add_argument(
+        "--shared-only", action="store_true", help="only the shared-fixture part (issue 15)"
+    )
     args = parser.parse_args(argv)
     count = args.tests or (20 if args.quick else 200)
+    rounds = args.rounds or (2 if args.quick else 5)
 
     print(f"pytest fixture benchmark: {count} tests per run, Python {sys.version.split()[0]}")
     missing = [p for p in (LOCALSERVER, HTTPSERVER) if not available(p)]
     for package in missing:
         print(f"{package} is not installed: its rows are left out")
+
+    if args.shared_only:
+        if HTTPSERVER in missing:
+            print(f"the shared-fixture part needs {HTTPSERVER}")
+            return 1
+        with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
+            (Path(tmp) / "conftest.py").write_text(RECORDER)
+            print()
+            print(shared_table(Path(tmp), count, rounds))
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
         workdir = Path(tmp)
@@ -148,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             durations, wall = run(workdir, package, fixture, count)
             cost = max(statistics.median(durations) - base, 0.0)
             results[package, fixture] = (cost, max(wall - base_wall, 0.0) / count)
+        shared = "" if HTTPSERVER in missing else shared_table(workdir, count, rounds)
 
     print()
     header = (
@@ -175,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for text, passed in targets:
         print(f"{'PASS' if passed else 'MISS'}  {text}")
+    if shared:
+        print()
+        print(shared)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +16,8 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 def load(name: str) -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.append(str(BENCH))  # the scripts import their sibling _table.py
     spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
@@ -172,3 +175,109 @@ class TestWaitingBench:
         assert "1.05x" in out
         assert "PASS" in out
         assert "MISS" in out
+
+
+# -- issue 15's scripts: each runs in its quick mode (the figures are not checked) -------
+
+
+def run_quick(name: str, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run *name*'s main() with *args*; return what it printed."""
+    assert load(name).main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+class TestWire:
+    def test_quick_run_prints_every_figure(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Keep-alive, threads and CPU rows, each with a target and a verdict."""
+        out = run_quick("bench_wire", capsys, "--quick", "--no-wrk")
+        for figure in ("keep-alive GET", "8 client threads", "server CPU per GET"):
+            assert figure in out
+        assert "responder" in out
+        assert out.count("PASS") + out.count("MISS") == 3
+
+    def test_responder_keeps_the_connection(self) -> None:
+        """The minimal responder answers several requests on one connection."""
+        bench_wire = load("bench_wire")
+        responder = bench_wire.Responder().start()
+        try:
+            assert bench_wire.keepalive_gets(responder.server_address, 5) > 0
+            assert bench_wire.threaded_gets(responder.server_address, 2, 0.05) > 0
+        finally:
+            responder.stop()
+
+    def test_wrk_report_is_read(self) -> None:
+        """wrk's rate and error lines are found in its report."""
+        report = (
+            "  2 threads and 8 connections\n  Non-2xx or 3xx responses: 3\n"
+            "Requests/sec:  12345.67\nTransfer/sec:      1.2MB\n"
+        )
+        result = load("bench_wire").parse_wrk(report)
+        assert result.rate == 12345.67
+        assert result.problems == "Non-2xx or 3xx responses: 3"
+        assert load("bench_wire").parse_wrk("connection refused").rate is None
+
+
+class TestQuickRuns:
+    def test_templates(self, capsys: pytest.CaptureFixture[str]) -> None:
+        out = run_quick("bench_templates", capsys, "--quick")
+        assert "1,000" in out
+        assert "PASS" in out or "MISS" in out
+
+    def test_template_paths_match_their_templates(self) -> None:
+        """Each generated path matches its own template and no other (checked by werkzeug)."""
+        from werkzeug.routing import Map, Rule
+
+        bench = load("bench_templates")
+        rules = Map([Rule(bench.template(i), endpoint=i) for i in range(60)])
+        adapter = rules.bind("localhost")
+        for index in range(60):
+            assert adapter.match(bench.path(index))[0] == index
+            assert bench.pattern(index).match(bench.path(index))
+
+    def test_miss(self, capsys: pytest.CaptureFixture[str]) -> None:
+        out = run_quick("bench_miss", capsys, "--quick", "--count", "300")
+        assert "unmatched GET -> 500, 300 expectations" in out
+        assert "PASS" in out or "MISS" in out
+
+    def test_smtp_read(self, capsys: pytest.CaptureFixture[str]) -> None:
+        out = run_quick("bench_smtp_read", capsys, "--quick")
+        assert "mails sent, then Subject+To read" in out
+        assert "PASS" in out or "MISS" in out
+
+    def test_import(self, capsys: pytest.CaptureFixture[str]) -> None:
+        out = run_quick("bench_import", capsys, "--quick", "--top", "3")
+        assert "fresh interpreter" in out
+        assert "werkzeug" in out  # the breakdown names what localserver brings in
+
+    def test_journal(self) -> None:
+        """In a process of its own: tracemalloc over the test run's heap would be slow."""
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "bench_journal.py"), "--quick"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "recorded GET, kept" in done.stdout
+        assert "KiB" in done.stdout
+
+    def test_shared_fixture_rounds(self, tmp_path: Path) -> None:
+        """The shared-fixture comparison runs pytest with tests that make a request."""
+        bench = load("bench_fixtures")
+        (tmp_path / "conftest.py").write_text(bench.RECORDER)
+        ours, theirs = bench.shared_rounds(tmp_path, 3, 1, request=True)
+        assert len(ours) == len(theirs) == 1
+        assert ours[0] > 0
+        assert theirs[0] > 0
+
+    def test_profile_requests(self) -> None:
+        """The profile helper profiles the server's threads, not the client's."""
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "profile_requests.py"), "--count", "30", "--top", "5"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "top 5 functions by tottime" in done.stdout
+        assert "localserver/" in done.stdout
