@@ -25,10 +25,10 @@ from ._expectation import Expectation, HandlerType
 from ._faults import Delay, Fault
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._mail import ReceivedMail
 from ._matching import RequestMatcher
 from ._recorded import RecordedRequest
-from ._smtp import SMTPServer
+from ._smtp.mail import ReceivedMail
+from ._smtp.server import SMTPServer
 from ._tls import ClientCertificate, TestAuthority
 from ._unittest import HTTPServerMixin, HTTPSServerMixin, SMTPServerMixin, without_server_checks
 from ._version import __version__

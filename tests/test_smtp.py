@@ -10,8 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localserver import SMTPServer
-from localserver._mail import ReceivedMail
+from localserver import ReceivedMail, SMTPServer
 from tests._smtp_client import TIMEOUT, RawClient
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -34,9 +33,12 @@ class TestOptions:
         [
             ({"hostname": "two words"}, "'hostname' must be a non-empty ASCII name"),
             ({"hostname": ""}, "'hostname' must be a non-empty ASCII name"),
-            ({"max_message_size": 0}, "'max_message_size' must be a positive int or None"),
-            ({"max_recipients": None}, "'max_recipients' must be a positive int"),
-            ({"connection_timeout": -1}, "'connection_timeout' must be a positive number"),
+            ({"max_message_size": 0}, "'max_message_size' must be 1 or more or None"),
+            ({"max_recipients": None}, "'max_recipients' must be an int of 1 or more"),
+            (
+                {"connection_timeout": -1},
+                "'connection_timeout' must be a number of seconds, more than 0",
+            ),
             ({"smtps": True, "starttls": True}, "'smtps' and 'starttls' exclude each other"),
             ({"ssl_context": "ctx"}, "'ssl_context' must be an ssl.SSLContext"),
             ({"port": 70000}, "'port' must be between 0 and 65535"),

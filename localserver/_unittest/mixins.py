@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from .._http import HTTPServer
 from .._https import HTTPSServer
-from .._smtp import SMTPServer
+from .._smtp.server import SMTPServer
 from .asserts import ClientCertAssertions, HTTPAssertions
 from .mail_asserts import MailAssertions
 from .slots import ServerMixinBase, ServerSlot
