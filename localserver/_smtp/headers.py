@@ -65,7 +65,7 @@ def read_header_block(raw: bytes) -> list[tuple[str, str]] | None:
         return []
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 2]
-    text = head.decode("ascii", "surrogateescape")
+    text = head.decode("ascii", "surrogateescape")  # as BytesParser decodes
     unix = text.replace("\r\n", "\n")
     if "\r" in unix or unix.count("\n") != len(text) - len(unix):
         return None
@@ -73,23 +73,35 @@ def read_header_block(raw: bytes) -> list[tuple[str, str]] | None:
     if lines[-1] == "":
         lines.pop()
     headers: list[tuple[str, str]] = []
-    current: list[str] = []
-    for number, line in enumerate(lines):
-        if number < len(lines) - 1 or unix.endswith("\n"):
-            line += "\n"
-        if line[0] in " \t":
-            if not current:
+    name = ""
+    value: list[str] = []
+    for line in lines:
+        if line.startswith((" ", "\t")):
+            if not name:
                 return None
-            current.append(line)
+            value.append(line)
             continue
         if not _HEADER_LINE.match(line):
             return None
-        if current:
-            headers.append(POLICY.header_source_parse(current))
-        current = [line]
-    if current:
-        headers.append(POLICY.header_source_parse(current))
+        if name:
+            headers.append((name, _source_value(value)))
+        name, _, first = line.partition(":")
+        value = [first.lstrip(" \t")]
+    if name:
+        headers.append((name, _source_value(value)))
     return headers
+
+
+def _source_value(lines: list[str]) -> str:
+    """A header's value from its lines, as ``header_source_parse`` makes it."""
+    return _utf8("\n".join(lines).rstrip("\r\n"))
+
+
+def _utf8(value: str) -> str:
+    """*value* with raw UTF-8 bytes (surrogates from the ASCII decode) decoded."""
+    if value.isascii():
+        return value
+    return value.encode("ascii", "surrogateescape").decode("utf-8", "surrogateescape")
 
 
 class _Unparsed:
@@ -199,10 +211,7 @@ class _MailPolicy(email_policy.EmailPolicy):
 
     def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
         name, value = super().header_source_parse(sourcelines)
-        if not value.isascii():
-            raw = value.encode("ascii", "surrogateescape")
-            value = raw.decode("utf-8", "surrogateescape")
-        return name, value
+        return name, _utf8(value)
 
 
 #: The policy of every received mail: ``policy.default`` semantics, read faster.

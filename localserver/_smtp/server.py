@@ -233,26 +233,29 @@ class SMTPServer(ServerLifecycle, SMTPAliases):
 
     @property
     def outbox(self) -> Outbox:
-        """The mails accepted, oldest first: a sequence of :class:`ReceivedMail`.
+        """The mails accepted, oldest first, each a :class:`ReceivedMail`.
 
-        Safe to read while mail arrives; ``outbox.clear()`` empties it and
-        ``outbox.wait_for(count, timeout)`` waits for mail sent from elsewhere.
+        A sequence, safe to read while mail arrives. ``outbox.clear()`` empties
+        it and ``outbox.wait_for(count, timeout)`` waits for mail sent from
+        elsewhere.
         """
         return self._outbox
 
     @property
     def auth_attempts(self) -> Journal[AuthAttempt]:
-        """Every AUTH attempt, oldest first: ``(mechanism, user, success, connection_id)``.
+        """Every AUTH attempt, oldest first.
 
-        The password is never kept.
+        Each is a named tuple ``(mechanism, user, success, connection_id)``; the
+        password is never kept.
         """
         return self._auth_attempts
 
     @property
     def faults(self) -> Faults:
-        """The fault rules: ``faults.add(stage, reply, ...)`` and its presets.
+        """The fault rules of this server.
 
-        What fired is in ``faults.injected``.
+        ``faults.add(stage, reply, ...)`` and its presets add rules; what fired is
+        in ``faults.injected``.
         """
         return self._faults
 

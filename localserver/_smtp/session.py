@@ -7,7 +7,7 @@ import socket
 from typing import Any, Callable
 
 from .._engine import Address, ConnectionHandler
-from .auth import MECHANISMS, AuthAttempt, AuthError, read_credentials
+from .auth import MECHANISMS, AuthAttempt, AuthError, parse_auth_argument, read_credentials
 from .data import read_data
 from .faults import FaultRule
 from .io import LINE_LIMIT, Connection, SessionClosed
@@ -354,20 +354,9 @@ class SMTPSession:
         if self.tls is None and settings.auth_require_tls:
             self._reply("538 5.7.11 Encryption required for requested authentication mechanism")
             return
-        words = arg.split(" ")
-        mechanism = words[0].upper()
-        if not arg or len(words) > 2:
-            self._reply("501 5.5.4 Syntax: AUTH mechanism [initial-response]")
-            return
-        if mechanism not in MECHANISMS:
-            self._reply(
-                f"504 5.5.4 Unrecognized authentication type; use {' or '.join(MECHANISMS)}"
-            )
-            return
         try:
-            user, password = read_credentials(
-                mechanism, words[1] if len(words) == 2 else None, self._ask
-            )
+            mechanism, initial = parse_auth_argument(arg)
+            user, password = read_credentials(mechanism, initial, self._ask)
         except AuthError as exc:
             self._reply(exc.reply)
             return

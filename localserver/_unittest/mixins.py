@@ -102,7 +102,9 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
     The server starts in ``setUpClass`` and stops after the class's tests. Each
     test starts with an empty outbox (and AUTH and fault logs); fault rules the
     test added are removed after it, those of ``setUpClass`` stay. SMTP has no
-    after-test checks: assert on the mail with :meth:`assertMailSent` and friends.
+    after-test checks: assert on the mail with :meth:`assertMailSent` and friends,
+    which run the server's own checks (:meth:`~localserver.SMTPServer.assert_mail_sent`
+    and its siblings) and report their failures as the test's.
 
     Example::
 
