@@ -24,6 +24,7 @@ defects alike, on a corpus of mails and on generated values.
 from __future__ import annotations
 
 import re
+import sys
 from email import policy as email_policy
 from email.headerregistry import (
     Address,
@@ -86,6 +87,7 @@ def read_header_block(raw: bytes) -> list[tuple[str, str]] | None:
         if name:
             headers.append((name, _source_value(value)))
         name, _, first = line.partition(":")
+        name = sys.intern(name)  # one "Subject" for every mail kept
         value = [first.lstrip(" \t")]
     if name:
         headers.append((name, _source_value(value)))
