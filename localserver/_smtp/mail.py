@@ -28,7 +28,7 @@ _PARSE_LOCK = threading.Lock()
 class MailDetails(NamedTuple):
     """The envelope as pytest-localserver's ``message.details`` spelled it."""
 
-    peer: tuple[Any, ...]
+    peer: tuple[str, int]
     mailfrom: str
     rcpttos: list[str]
 
@@ -68,7 +68,7 @@ class ReceivedMail(EmailMessage):
         rcpt_tos: Iterable[str],
         mail_options: Iterable[str] = (),
         rcpt_options: Iterable[str] = (),
-        peer: tuple[Any, ...] = ("", 0),
+        peer: tuple[str, int] = ("", 0),
         helo: str | None = None,
         esmtp: bool = False,
         tls: str | None = None,

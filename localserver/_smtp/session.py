@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import Any, Callable
+from typing import Callable
 
 from .._engine import Address, ConnectionHandler
 from .auth import MECHANISMS, AuthAttempt, AuthError, parse_auth_argument, read_credentials
@@ -34,9 +34,8 @@ class SMTPSession:
         self.site = site
         self.settings = site.settings
         self.sock = sock
-        self.peer: tuple[Any, ...] = (
-            tuple(address[:2]) if isinstance(address, tuple) else (address,)
-        )
+        # (host, port) of TCP over IPv4 and IPv6 alike (IPv6 adds flow and scope).
+        self.peer: tuple[str, int] = (str(address[0]), int(address[1]))
         self.conn_id = conn_id
         self.conn: Connection | None = None
         self.tls: str | None = None
