@@ -20,17 +20,33 @@ What is measured:
   (pytest-localserver parses each one as it arrives; localserver on first use).
 - the same with ``send_message`` of an ``EmailMessage``, which smtplib
   flattens each time (client work both servers share).
+- 300 mails sent, then Subject+To read (issue 15): in each round, for each
+  server (the order alternating), connect, ``sendmail`` 300 ready-made mails over
+  that one connection, QUIT, then read ``str(mail["Subject"])`` and
+  ``str(mail["To"])`` of every mail in the outbox. The time from connect to the
+  last header read; the ratio is the peer's time over ours, per round, given as
+  the median and [lowest-highest] of the rounds. Target: >= 1.5x.
+- memory per stored mail: the growth of Python's allocations (``tracemalloc``,
+  server threads included) per mail, once 300 mails arrived, then once each
+  mail's Subject and To were read.
+- waiting (issue 14): 1,000 mails over one connection while a test thread waits
+  in ``assert_mail_sent(count=1000, timeout=...)``, against the same without a
+  waiter (localserver only: the peer has no wait). Target: within 1.3x.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import re
 import smtplib
 import statistics
 import sys
+import threading
 import time
+import tracemalloc
 from email.message import EmailMessage
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 OURS = "localserver"
 PEER = "pytest-localserver"
@@ -108,6 +124,137 @@ def time_mails(
         server.stop()
 
 
+# -- send, then read the outbox (issue 15) ----------------------------------------------
+
+
+def numbered(number: int) -> bytes:
+    """Mail *number*, as an application hands it to ``sendmail`` (CRLF lines)."""
+    mail = EmailMessage()
+    mail["From"] = "Benchmark Sender <sender@example.com>"
+    mail["To"] = f"Recipient {number} <rcpt{number}@example.com>"
+    mail["Subject"] = f"Order {number} confirmed"
+    mail["Message-ID"] = f"<bench-{number}@example.com>"
+    mail["Date"] = "Sat, 21 Nov 2026 12:00:00 +0000"
+    mail.set_content("A line of text to make the body about 300 bytes long. " * 5)
+    return mail.as_bytes().replace(b"\n", b"\r\n")
+
+
+def send_all(server: Any, mails: list[tuple[str, bytes]]) -> None:
+    """Send *mails* over one connection, then QUIT."""
+    with smtplib.SMTP(*server.addr[:2], local_hostname="localhost", timeout=30) as client:
+        for recipient, raw in mails:
+            client.sendmail("sender@example.com", [recipient], raw)
+
+
+def read_headers(server: Any) -> list[tuple[str, str]]:
+    return [(str(mail["Subject"]), str(mail["To"])) for mail in server.outbox]
+
+
+def send_and_read(server: Any, mails: list[tuple[str, bytes]]) -> float:
+    """Seconds from connect to the last header read of *mails*."""
+    server.outbox.clear()
+    began = time.perf_counter()
+    send_all(server, mails)
+    headers = read_headers(server)
+    elapsed = time.perf_counter() - began
+    if len(headers) != len(mails) or headers[-1][0] != f"Order {len(mails) - 1} confirmed":
+        raise RuntimeError(f"{len(headers)} of {len(mails)} mails read back: {headers[-1:]}")
+    return elapsed
+
+
+class Spread(NamedTuple):
+    """The median of several rounds' figures, and the lowest and highest."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, figures: list[float]) -> Spread:
+        return cls(statistics.median(figures), min(figures), max(figures))
+
+    def text(self, unit: str, scale: float = 1.0, digits: int = 1) -> str:
+        median, low, high = (value * scale for value in self)
+        return f"{median:.{digits}f} [{low:.{digits}f}-{high:.{digits}f}] {unit}".rstrip()
+
+
+def bench_send_and_read(kinds: list[str], rounds: int, count: int) -> dict[str, list[float]]:
+    """Per kind, the seconds of each round (the servers alternate within a round)."""
+    mails = [(f"rcpt{n}@example.com", numbered(n)) for n in range(count)]
+    servers = {kind: make_server(kind) for kind in kinds}
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for server in servers.values():
+        server.start()
+    try:
+        for server in servers.values():
+            send_and_read(server, mails[:20])  # warm up: first connection, lazy imports
+        for number in range(rounds):
+            for kind in kinds if number % 2 == 0 else kinds[::-1]:
+                times[kind].append(send_and_read(servers[kind], mails))
+    finally:
+        for server in servers.values():
+            server.stop()
+    return times
+
+
+def memory_per_mail(kind: str, count: int) -> tuple[float, float]:
+    """Bytes allocated per stored mail: once arrived, and once Subject and To were read."""
+    mails = [(f"rcpt{n}@example.com", numbered(n)) for n in range(count)]
+    server = make_server(kind)
+    server.start()
+    try:
+        send_all(server, mails[:20])  # warm up outside the measure
+        server.outbox.clear()
+        gc.collect()
+        gc.disable()  # no collection of earlier garbage inside the measure
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            send_all(server, mails)
+            arrived = tracemalloc.get_traced_memory()[0]
+            read_headers(server)
+            read = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+            gc.enable()
+        if len(server.outbox) != count:
+            raise RuntimeError(f"{kind}: {len(server.outbox)} of {count} mails arrived")
+    finally:
+        server.stop()
+    return (arrived - before) / count, (read - before) / count
+
+
+def wait_for_all(server: Any, count: int, found: list[Any]) -> None:
+    """What a test does while mail arrives: wait for *count* mails like these."""
+    found.extend(server.assert_mail_sent(subject=re.compile("^Order"), count=count, timeout=60))
+
+
+def bench_waiting(rounds: int, count: int) -> tuple[list[float], list[float]]:
+    """localserver: seconds to take *count* mails without, then with, a test waiting."""
+    from localserver import SMTPServer
+
+    mails = [(f"rcpt{n}@example.com", numbered(n)) for n in range(count)]
+    plain: list[float] = []
+    waited: list[float] = []
+    with SMTPServer(host=HOST) as server:
+        send_all(server, mails[:20])
+        for _ in range(rounds):
+            for figures, waiter in ((plain, False), (waited, True)):
+                server.outbox.clear()
+                found: list[Any] = []
+                thread = threading.Thread(target=wait_for_all, args=(server, count, found))
+                began = time.perf_counter()
+                if waiter:
+                    thread.start()
+                send_all(server, mails)
+                figures.append(time.perf_counter() - began)
+                if waiter:
+                    thread.join()
+                    if len(found) != count:
+                        raise RuntimeError(f"the waiter found {len(found)} of {count} mails")
+    return plain, waited
+
+
 def peer_installed() -> bool:
     try:
         import pytest_localserver.smtp  # noqa: F401
@@ -169,7 +316,48 @@ def main(argv: list[str] | None = None) -> int:
             )
             target = f"{text} {'PASS' if met else 'MISS'}"
         print(f"{name:<28} {ours:>9.3f} {unit} {peer_text:>20} {ratio:>7}  {target}")
+    print()
+    read_figures(kinds, quick=args.quick)
     return 0
+
+
+def read_figures(kinds: list[str], *, quick: bool) -> None:
+    """The issue-15 and issue-14 figures: send and read, memory per mail, waiting."""
+    rounds, count, waits = (2, 50, 200) if quick else (7, 300, 1000)
+    print(f"Send, then read (medians [lowest-highest] of {rounds} rounds)")
+    times = bench_send_and_read(kinds, rounds, count)
+    header = f"{'measure':<34} {OURS:>24} {PEER:>24} {PEER + ' / ' + OURS:>28}  target"
+    print(header)
+    print("-" * len(header))
+    ours = Spread.of(times[OURS])
+    peer_text = ratio_text = verdict = "n/a"
+    if PEER in times:
+        peer_text = Spread.of(times[PEER]).text("ms", 1000)
+        ratios = Spread.of([p / o for p, o in zip(times[PEER], times[OURS])])
+        ratio_text = ratios.text("x", digits=2)
+        verdict = "PASS" if ratios.median >= 1.5 else "MISS"
+    print(
+        f"{f'{count} mails, then Subject+To read':<34} {ours.text('ms', 1000):>24} "
+        f"{peer_text:>24} {ratio_text:>28}  >= 1.5x {verdict}"
+    )
+    memory = {kind: memory_per_mail(kind, count) for kind in kinds}
+    for index, label in enumerate(("memory per mail, arrived", "memory per mail, headers read")):
+        values = {kind: memory[kind][index] / 1024 for kind in kinds}
+        peer_value = values.get(PEER)
+        print(
+            f"{label:<34} {values[OURS]:>21.2f} KiB "
+            f"{'n/a' if peer_value is None else f'{peer_value:.2f} KiB':>24} "
+            f"{'n/a' if peer_value is None else f'{peer_value / values[OURS]:.2f}x':>28}  (info)"
+        )
+    plain, waited = bench_waiting(rounds, waits)
+    slowdown = Spread.of([w / p for w, p in zip(waited, plain)])
+    print(
+        f"{f'{waits:,} mails, a test waiting':<34} {Spread.of(waited).text('ms', 1000):>24} "
+        f"{'(no waiter: ' + Spread.of(plain).text('ms', 1000) + ')':>24} "
+        f"{slowdown.text('x', digits=2) + ' of no waiter':>28}  <= 1.3x "
+        f"{'PASS' if slowdown.median <= 1.3 else 'MISS'}"
+    )
+    print(f"{PEER} / {OURS}: their time (or memory) over ours; above 1, localserver is ahead")
 
 
 if __name__ == "__main__":

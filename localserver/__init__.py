@@ -37,10 +37,10 @@ if _typing.TYPE_CHECKING:
     from ._faults import Delay, Fault
     from ._http import HTTPServer
     from ._https import HTTPSServer
-    from ._mail import ReceivedMail
     from ._matching import RequestMatcher
     from ._recorded import RecordedRequest
-    from ._smtp import SMTPServer
+    from ._smtp.mail import ReceivedMail
+    from ._smtp.server import SMTPServer
     from ._tls import ClientCertificate, TestAuthority
     from ._unittest import (
         HTTPServerMixin,
@@ -80,10 +80,10 @@ _WHERE = {
     "Fault": "._faults",
     "HTTPServer": "._http",
     "HTTPSServer": "._https",
-    "ReceivedMail": "._mail",
+    "ReceivedMail": "._smtp.mail",
     "RequestMatcher": "._matching",
     "RecordedRequest": "._recorded",
-    "SMTPServer": "._smtp",
+    "SMTPServer": "._smtp.server",
     "ClientCertificate": "._tls",
     "TestAuthority": "._tls",
     "HTTPServerMixin": "._unittest",

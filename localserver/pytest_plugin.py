@@ -35,7 +35,7 @@ import pytest
 from ._errors import CheckError
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._smtp import SMTPServer
+from ._smtp.server import SMTPServer
 
 __all__ = [
     "httpserver",

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from localserver._smtp import SMTPServer
-from localserver._smtp_auth import AuthAttempt
+from localserver import SMTPServer
+from localserver._smtp.auth import AuthAttempt
 from tests._smtp_client import RawClient
 
 MESSAGE = b"Subject: auth\r\n\r\nbody\r\n"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localserver._smtp import SMTPServer
+from localserver import SMTPServer
 from tests._smtp_client import RawClient
 
 
@@ -118,7 +118,7 @@ class TestBareLineEnds:
 
     def test_bare_lf_option_is_checked(self) -> None:
         """bare_lf must be 'reject' or 'accept'."""
-        with pytest.raises(ValueError, match="'bare_lf' must be 'reject' or 'accept'"):
+        with pytest.raises(ValueError, match="'bare_lf' must be one of 'reject', 'accept'"):
             SMTPServer(bare_lf="strip")
 
 

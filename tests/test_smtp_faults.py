@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from localserver._smtp import SMTPServer
-from localserver._smtp_faults import InjectedFault
+from localserver import SMTPServer
+from localserver._smtp.faults import InjectedFault
 from tests._smtp_client import TIMEOUT, RawClient
 
 MESSAGE = b"Subject: f\r\n\r\nbody\r\n"
@@ -268,9 +268,9 @@ class TestRecord:
             (("rcpt", 600), {}, "'reply' code must be between 200 and 599"),
             (("rcpt", "550\r\nX"), {}, "'reply' must be a code"),
             (("connect", 554), {}, "'connect' faults cannot reply"),
-            (("rcpt",), {"times": 0}, "'times' must be a positive int or None"),
-            (("rcpt",), {"after": -1}, "'after' must be a non-negative int"),
-            (("rcpt",), {"delay": -1}, "'delay' must be a non-negative number"),
+            (("rcpt",), {"times": 0}, "'times' must be 1 or more or None"),
+            (("rcpt",), {"after": -1}, "'after' must be 0 or more"),
+            (("rcpt",), {"delay": -1}, "'delay' must be a number of seconds, 0 or more"),
             (("rcpt",), {"probability": 2}, "'probability' must be a number from 0 to 1"),
             (("rcpt",), {"match": 5}, "'match' must be a str"),
             (("rcpt",), {"bytes_per_second": 10}, "'bytes_per_second' needs stage='connect'"),

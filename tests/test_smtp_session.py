@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localserver._smtp import SMTPServer
+from localserver import SMTPServer
 from tests._smtp_client import RawClient
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -205,7 +205,7 @@ class TestMalformedCommands:
             ("MAIL FROM:<a@example.com> SIZE=ten", 501),
             ("MAIL FROM:<a@example.com> BODY=9BIT", 501),
             ("MAIL FROM:<a@example.com> SMTPUTF8=yes", 501),
-            ("MAIL FROM:<a@example.com> SIZE=1 SIZE=2", 501),
+            ("MAIL FROM:<a@example.com> BODY=7BIT BODY=8BITMIME", 501),
             ("DATA now", 503),
             ("RSET now", 501),
             ("STARTTLS", 502),

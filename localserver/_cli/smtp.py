@@ -11,8 +11,8 @@ import os
 import time
 from pathlib import Path
 
-from .._mail import ReceivedMail
-from .._smtp import SMTPServer
+from .._smtp.mail import ReceivedMail
+from .._smtp.server import SMTPServer
 from .._web import add_web_options, web_for
 from .command import CLIError, Subcommand, add_common_options
 from .console import Console

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from .._http import HTTPServer
 from .._https import HTTPSServer
 from .._public import public
-from .._smtp import SMTPServer
+from .._smtp.server import SMTPServer
 from .asserts import ClientCertAssertions, HTTPAssertions
 from .mail_asserts import MailAssertions
 from .slots import ServerMixinBase, ServerSlot
@@ -106,7 +106,9 @@ class SMTPServerMixin(MailAssertions, ServerMixinBase):
     The server starts in ``setUpClass`` and stops after the class's tests. Each
     test starts with an empty outbox (and AUTH and fault logs); fault rules the
     test added are removed after it, those of ``setUpClass`` stay. SMTP has no
-    after-test checks: assert on the mail with :meth:`assertMailSent` and friends.
+    after-test checks: assert on the mail with :meth:`assertMailSent` and friends,
+    which run the server's own checks (:meth:`~localserver.SMTPServer.assert_mail_sent`
+    and its siblings) and report their failures as the test's.
 
     Example::
 

@@ -15,9 +15,9 @@ from typing import Any, Callable
 from .._engine import format_host
 from .._http import HTTPServer
 from .._journal import Journal
-from .._mail import ReceivedMail
 from .._recorded import RecordedRequest
-from .._smtp import SMTPServer
+from .._smtp.mail import ReceivedMail
+from .._smtp.server import SMTPServer
 from ._guard import is_loopback
 from ._mail_entry import mail_entry
 from ._request_entry import exchange_entry

@@ -16,7 +16,7 @@ from email.utils import getaddresses
 from typing import Callable, TypeVar
 from urllib.parse import unquote
 
-from .._mail import ReceivedMail
+from .._smtp.mail import ReceivedMail
 from ._format import iso_time, safe_filename, safe_type
 from ._store import Download, Entry, JSONObject
 

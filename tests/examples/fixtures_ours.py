@@ -65,6 +65,7 @@ def test_mail(smtpserver):
     (mail,) = smtpserver.outbox
     assert mail["Subject"] == "Welcome"
     assert mail.details.rcpttos == ["bob@example.com"]
+    smtpserver.assert_mail_sent(to="bob@example.com", subject="Welcome")
 
 
 def test_mail_with_starttls_and_auth(make_smtpserver):

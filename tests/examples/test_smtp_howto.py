@@ -61,6 +61,27 @@ def test_wait_for_a_background_sender() -> None:
         assert mail["Subject"] == "Welcome, Zoë"
 
 
+def test_check_what_arrived() -> None:
+    with SMTPServer() as server:
+        send_welcome(*server.addr, "zoe@example.com")
+
+        [mail] = server.assert_mail_sent(to="zoe@example.com", subject="Welcome, Zoë")
+        server.assert_mail_sent(body_contains="Thanks for signing up")
+        server.assert_no_mail_sent(to="admin@example.com")
+        server.assert_mail_count(1)
+        assert mail.mail_from == "shop@example.com"
+
+
+def test_check_a_background_sender() -> None:
+    with SMTPServer() as server:
+        sender = threading.Thread(target=send_welcome, args=(*server.addr, "zoe@example.com"))
+        sender.start()
+
+        server.assert_mail_sent(to="zoe@example.com", timeout=5)
+
+        sender.join()
+
+
 def test_starttls_and_login() -> None:
     with SMTPServer(require_starttls=True, auth={"shop": "s3cret"}) as server:
         with server.client() as client:

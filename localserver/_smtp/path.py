@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["PathError", "parse_params", "parse_path"]
+from typing import NamedTuple
+
+__all__ = [
+    "CheckedPath",
+    "PathError",
+    "parse_params",
+    "parse_path",
+    "parse_recipient",
+    "parse_sender",
+]
 
 # MAIL FROM parameters this server understands (RFC 1870, 6152, 6531, 4954).
 _MAIL_PARAMS = ("SIZE", "BODY", "SMTPUTF8", "AUTH")
@@ -75,6 +84,12 @@ def parse_path(arg: str, prefix: str, *, sender: bool) -> tuple[str, list[str]]:
 def parse_params(params: list[str], *, esmtp: bool, kind: str) -> dict[str, str | None]:
     """Check MAIL or RCPT parameters; return them by upper-case name.
 
+    A parameter given twice with the same value counts once: smtplib's
+    ``send_message`` adds ``SMTPUTF8`` to the caller's own. ``SIZE`` given twice
+    (smtplib's ``sendmail`` declares one, the caller may add another) keeps the
+    largest, so the size limit is checked against the largest declared size. Any
+    other parameter given twice with different values is refused.
+
     Raises:
         PathError: With 501 or 555 for a parameter this server does not take.
     """
@@ -87,13 +102,70 @@ def parse_params(params: list[str], *, esmtp: bool, kind: str) -> dict[str, str 
         name = name.upper()
         if name not in known:
             raise PathError(f"555 5.5.4 {kind} parameter not supported: {name}")
-        if name in options:
-            raise PathError(f"501 5.5.4 {kind} parameter given twice: {name}")
         if name == "SIZE" and not (value.isdigit() and value.isascii()):
             raise PathError("501 5.5.4 SIZE needs a number of octets")
-        if name == "BODY" and value.upper() not in ("7BIT", "8BITMIME"):
-            raise PathError("501 5.5.4 BODY must be 7BIT or 8BITMIME")
+        if name == "BODY":
+            value = value.upper()
+            if value not in ("7BIT", "8BITMIME"):
+                raise PathError("501 5.5.4 BODY must be 7BIT or 8BITMIME")
         if name == "SMTPUTF8" and eq:
             raise PathError("501 5.5.4 SMTPUTF8 takes no value")
-        options[name] = value if eq else None
+        given = value if eq else None
+        earlier = options.get(name, given)
+        if name == "SIZE" and earlier is not None:
+            given = str(max(int(earlier), int(value)))
+        elif earlier != given:
+            raise PathError(f"501 5.5.4 {kind} parameter {name} given twice with different values")
+        options[name] = given
     return options
+
+
+class CheckedPath(NamedTuple):
+    """A checked ``MAIL FROM`` or ``RCPT TO`` argument.
+
+    Attributes:
+        address: The mailbox (``""`` for the null sender).
+        params: The parameters, names upper-cased, values as sent.
+        smtputf8: Whether ``SMTPUTF8`` was given (``MAIL FROM`` only).
+    """
+
+    address: str
+    params: list[str]
+    smtputf8: bool = False
+
+
+def _normalized(params: list[str]) -> list[str]:
+    """Parameters with upper-case names (they are case-insensitive), values as sent."""
+    return [name.upper() + eq + value for name, eq, value in (p.partition("=") for p in params)]
+
+
+def parse_sender(arg: str, *, esmtp: bool, max_size: int | None) -> CheckedPath:
+    """Check the argument of ``MAIL`` against the syntax, SMTPUTF8 and the size limit.
+
+    Raises:
+        PathError: With the reply: 501/555 (syntax), 553 (a non-ASCII address
+            without SMTPUTF8), 552 (a declared ``SIZE`` over *max_size*).
+    """
+    address, params = parse_path(arg, "FROM:", sender=True)
+    options = parse_params(params, esmtp=esmtp, kind="MAIL")
+    smtputf8 = "SMTPUTF8" in options
+    if not smtputf8 and not address.isascii():
+        raise PathError("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter")
+    size = options.get("SIZE")
+    if size is not None and max_size is not None and int(size) > max_size:
+        raise PathError(f"552 5.3.4 Message size exceeds the limit of {max_size} octets")
+    return CheckedPath(address, _normalized(params), smtputf8)
+
+
+def parse_recipient(arg: str, *, esmtp: bool, smtputf8: bool) -> CheckedPath:
+    """Check the argument of ``RCPT``; *smtputf8* says whether ``MAIL`` asked for it.
+
+    Raises:
+        PathError: With the reply: 501/555 (syntax), 553 (a non-ASCII address
+            without SMTPUTF8).
+    """
+    address, params = parse_path(arg, "TO:", sender=False)
+    parse_params(params, esmtp=esmtp, kind="RCPT")
+    if not smtputf8 and not address.isascii():
+        raise PathError("553 5.6.7 Non-ASCII address needs SMTPUTF8 in MAIL FROM")
+    return CheckedPath(address, _normalized(params))

@@ -10,7 +10,7 @@ or kept byte for byte (``bare_lf="accept"``).
 
 from __future__ import annotations
 
-from ._smtp_io import LINE_LIMIT, Connection
+from .io import LINE_LIMIT, Connection
 
 __all__ = ["read_data"]
 

@@ -13,6 +13,7 @@ __all__ = [
     "AuthError",
     "Authenticator",
     "check_auth_option",
+    "parse_auth_argument",
     "read_credentials",
 ]
 
@@ -80,6 +81,23 @@ def _decode(value: str) -> str:
         return base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise AuthError("501 5.5.2 Cannot decode the response (not base64 of UTF-8)") from None
+
+
+def parse_auth_argument(arg: str) -> tuple[str, str | None]:
+    """Split ``AUTH mechanism [initial-response]`` into the mechanism and the response.
+
+    Raises:
+        AuthError: With 501 for bad syntax, 504 for a mechanism not offered.
+    """
+    words = arg.split(" ")
+    mechanism = words[0].upper()
+    if not arg or len(words) > 2:
+        raise AuthError("501 5.5.4 Syntax: AUTH mechanism [initial-response]")
+    if mechanism not in MECHANISMS:
+        raise AuthError(
+            f"504 5.5.4 Unrecognized authentication type; use {' or '.join(MECHANISMS)}"
+        )
+    return mechanism, words[1] if len(words) == 2 else None
 
 
 def read_credentials(

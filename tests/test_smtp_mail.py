@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from localserver import ReceivedMail, SMTPServer
-from localserver._mail import Outbox
+from localserver._smtp.mail import Outbox
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ class TestOutbox:
 
     @pytest.mark.parametrize(
         ("count", "timeout", "message"),
-        [(-1, 1, "'count' must be a non-negative int"), (1, -1, "'timeout' must be a number")],
+        [(-1, 1, "'count' must be 0 or more"), (1, -1, "'timeout' must be a number")],
     )
     def test_wait_for_checks_arguments(self, count: int, timeout: float, message: str) -> None:
         """Bad wait_for arguments are refused, naming the argument."""

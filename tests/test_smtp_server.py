@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import smtplib
 import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from localserver import SMTPServer
-from localserver._mail import ReceivedMail
+from localserver import ReceivedMail, SMTPServer
 from tests._smtp_client import TIMEOUT, RawClient
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -34,9 +35,12 @@ class TestOptions:
         [
             ({"hostname": "two words"}, "'hostname' must be a non-empty ASCII name"),
             ({"hostname": ""}, "'hostname' must be a non-empty ASCII name"),
-            ({"max_message_size": 0}, "'max_message_size' must be a positive int or None"),
-            ({"max_recipients": None}, "'max_recipients' must be a positive int"),
-            ({"connection_timeout": -1}, "'connection_timeout' must be a positive number"),
+            ({"max_message_size": 0}, "'max_message_size' must be 1 or more or None"),
+            ({"max_recipients": None}, "'max_recipients' must be an int of 1 or more"),
+            (
+                {"connection_timeout": -1},
+                "'connection_timeout' must be a number of seconds, more than 0",
+            ),
             ({"smtps": True, "starttls": True}, "'smtps' and 'starttls' exclude each other"),
             ({"ssl_context": "ctx"}, "'ssl_context' must be an ssl.SSLContext"),
             ({"port": 70000}, "'port' must be between 0 and 65535"),
@@ -299,3 +303,48 @@ class TestConcurrency:
             )
         assert len(by_connection) == 16
         assert all(order == list(range(50)) for order in by_connection.values())
+
+
+class TestPackageShape:
+    """The shape the architecture asks of localserver._smtp (issue 12)."""
+
+    PACKAGE = Path(__file__).resolve().parent.parent / "localserver" / "_smtp"
+
+    def imports(self) -> dict[str, set[str]]:
+        """Each module's imports of its siblings, wherever they are (functions too)."""
+        graph: dict[str, set[str]] = {}
+        for path in sorted(self.PACKAGE.glob("*.py")):
+            found = set()
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level == 1:
+                    if node.module:
+                        found.add(node.module.split(".")[0])
+                    else:
+                        found.update(alias.name for alias in node.names)
+            graph[path.stem] = found
+        return graph
+
+    def test_no_import_cycle(self) -> None:
+        """The modules import each other without a cycle, not even inside functions."""
+        graph = self.imports()
+        done: set[str] = set()
+
+        def visit(module: str, path: tuple[str, ...]) -> None:
+            assert module not in path, f"import cycle: {' -> '.join((*path, module))}"
+            if module in done:
+                return
+            for target in graph.get(module, ()):
+                visit(target, (*path, module))
+            done.add(module)
+
+        for module in graph:
+            visit(module, ())
+
+    def test_only_the_server_knows_the_server(self) -> None:
+        """Sessions and their parts never import the façade (they get a SessionSite)."""
+        assert [m for m, targets in self.imports().items() if "server" in targets] == []
+
+    def test_modules_stay_small(self) -> None:
+        """No module of the package is much over 400 lines."""
+        sizes = {p.name: len(p.read_text().splitlines()) for p in self.PACKAGE.glob("*.py")}
+        assert max(sizes.values()) <= 420, sizes

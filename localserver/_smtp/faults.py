@@ -1,4 +1,9 @@
-"""Injected SMTP failures: rules per stage, presets, and the record of what fired."""
+"""Injected SMTP failures: rules per stage, presets, and the record of what fired.
+
+:class:`Faults` is what users get as ``server.faults``: it checks and adds rules.
+The :class:`FaultBook` behind it holds the rules and their counters; the
+sessions ask it which rule fires (:meth:`FaultBook.pick`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import random
 import re
 import threading
 from types import TracebackType
-from typing import Any, Callable, NamedTuple, Union
+from typing import Callable, NamedTuple, Union
 
-from ._journal import Journal
+from .._args import check_choice, check_count, check_seconds
+from .._journal import Journal
 
-__all__ = ["STAGES", "FaultRule", "Faults", "InjectedFault", "parse_reply"]
+__all__ = ["STAGES", "FaultBook", "FaultRule", "Faults", "InjectedFault", "parse_reply"]
 
 #: Where a fault can strike, in the order a session meets them.
 STAGES = ("connect", "greeting", "ehlo", "auth", "mail", "rcpt", "data", "data_end")
@@ -92,14 +98,24 @@ class FaultRule:
     """One rule of :class:`Faults`; also a context manager that removes it on exit.
 
     Attributes:
+        stage: Where it strikes (one of :data:`STAGES`).
+        reply: The reply sent instead of the normal one, or ``None``.
+        delay: Seconds the reply is held back.
+        disconnect: Whether the connection is dropped.
+        times: How many times it fires (``None``: for ever).
+        after: How many matching events pass before it fires.
+        match: What limits it to some events (as given to ``add``).
+        probability: The chance that a matching event fires it.
+        bytes_per_second: The throttle of a ``connect`` rule, or ``None``.
         hits: How many times the rule has fired.
     """
 
     def __init__(
         self,
-        faults: Faults,
+        book: FaultBook,
         stage: str,
         reply: str | None,
+        *,
         delay: float,
         disconnect: bool,
         times: int | None,
@@ -108,7 +124,7 @@ class FaultRule:
         probability: float,
         bytes_per_second: float | None,
     ) -> None:
-        self._faults = faults
+        self._book = book
         self.stage = stage
         self.reply = reply
         self.delay = delay
@@ -119,12 +135,10 @@ class FaultRule:
         self.probability = probability
         self.bytes_per_second = bytes_per_second
         self.hits = 0
-        self._matches = _matcher(match)
-        self._seen = 0
 
     def remove(self) -> None:
         """Take this rule out of its server's rules."""
-        self._faults.remove(self)
+        self._book.remove(self)
 
     def __enter__(self) -> FaultRule:
         return self
@@ -144,11 +158,93 @@ class FaultRule:
         )
 
 
-def _check_seconds(name: str, value: object, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{name!r} must be a non-negative number (got {value!r})")
+class _Entry:
+    """A rule in the book, with what deciding whether it fires needs."""
+
+    __slots__ = ("matches", "rule", "seen")
+
+    def __init__(self, rule: FaultRule) -> None:
+        self.rule = rule
+        self.matches = _matcher(rule.match)
+        self.seen = 0
+
+
+class FaultBook:
+    """The rules of one server and what fired: thread-safe, consulted by every session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[_Entry] = []
+        self._random = random.Random()
+        #: Every fault that fired, oldest first.
+        self.injected: Journal[InjectedFault] = Journal()
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """The active rules, in the order they are tried."""
+        with self._lock:
+            return [entry.rule for entry in self._entries]
+
+    def add(self, rule: FaultRule) -> None:
+        """Make *rule* the last one tried."""
+        with self._lock:
+            self._entries.append(_Entry(rule))
+
+    def remove(self, rule: FaultRule) -> None:
+        """Take *rule* out; removing a rule twice is harmless."""
+        with self._lock:
+            self._entries = [entry for entry in self._entries if entry.rule is not rule]
+
+    def clear(self) -> None:
+        """Remove every rule and forget the faults that fired."""
+        with self._lock:
+            self._entries = []
+        self.injected.clear()
+
+    def seed(self, value: int | None) -> None:
+        """Seed the draws of rules with a ``probability`` below 1."""
+        with self._lock:
+            self._random.seed(value)
+
+    def pick(self, stage: str, argument: str, connection_id: int) -> FaultRule | None:
+        """Return the rule that fires for this event (and count it), or ``None``."""
+        if not self._entries:  # the common case, without the lock
+            return None
+        with self._lock:
+            for entry in self._entries:
+                rule = entry.rule
+                if rule.stage != stage or not entry.matches(argument):
+                    continue
+                entry.seen += 1
+                if entry.seen <= rule.after:
+                    continue
+                if rule.probability < 1 and self._random.random() >= rule.probability:
+                    continue
+                rule.hits += 1
+                if rule.times is not None and rule.hits >= rule.times:
+                    self._entries.remove(entry)
+                break
+            else:
+                return None
+        self.injected.append(
+            InjectedFault(stage, argument, rule.reply, rule.delay, rule.disconnect, connection_id)
+        )
+        return rule
+
+
+def _check_fraction(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name!r} must be a number from 0 to 1 (got {value!r})")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name!r} must be a number from 0 to 1 (got {value!r})")
+    return float(value)
+
+
+def _check_rate(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name!r} must be a positive number (got {value!r})")
+    if not value > 0:
+        raise ValueError(f"{name!r} must be a positive number (got {value!r})")
     return float(value)
 
 
@@ -159,11 +255,13 @@ class Faults:
     draws repeatable. Every fault that fires is appended to :attr:`injected`.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = []
-        self._random = random.Random()
-        self.injected: Journal[Any] = Journal()
+    def __init__(self, book: FaultBook) -> None:
+        self._book = book
+
+    @property
+    def injected(self) -> Journal[InjectedFault]:
+        """Every fault that fired, oldest first (stage, argument, reply, ...)."""
+        return self._book.injected
 
     def add(
         self,
@@ -202,52 +300,38 @@ class Faults:
 
         Returns:
             The rule; ``with server.faults.add(...):`` removes it on exit.
+
+        Raises:
+            TypeError: An argument of the wrong type.
+            ValueError: An argument out of range, or options that do not go together.
         """
-        if stage not in STAGES:
-            raise ValueError(f"'stage' must be one of {', '.join(STAGES)} (got {stage!r})")
+        check_choice("stage", stage, STAGES)
         line = None if reply is None else parse_reply(reply)
         if line is not None and stage == "connect":
             raise ValueError(
                 "'connect' faults cannot reply (the TLS handshake of SMTPS comes later); "
                 "use stage='greeting' to replace the banner"
             )
-        if bytes_per_second is not None:
-            if stage != "connect":
-                raise ValueError(f"'bytes_per_second' needs stage='connect' (got {stage!r})")
-            if (
-                isinstance(bytes_per_second, bool)
-                or not isinstance(bytes_per_second, (int, float))
-                or bytes_per_second <= 0
-            ):
-                raise ValueError(
-                    f"'bytes_per_second' must be a positive number (got {bytes_per_second!r})"
-                )
-        if times is not None and (
-            isinstance(times, bool) or not isinstance(times, int) or times < 1
-        ):
-            raise ValueError(f"'times' must be a positive int or None (got {times!r})")
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-            raise ValueError(f"'after' must be a non-negative int (got {after!r})")
-        if (
-            isinstance(probability, bool)
-            or not isinstance(probability, (int, float))
-            or not 0 <= probability <= 1
-        ):
-            raise ValueError(f"'probability' must be a number from 0 to 1 (got {probability!r})")
+        if bytes_per_second is not None and stage != "connect":
+            raise ValueError(f"'bytes_per_second' needs stage='connect' (got {stage!r})")
+        _matcher(match)  # refuse a bad match now, not in a session
         rule = FaultRule(
-            self,
+            self._book,
             stage,
             line,
-            _check_seconds("delay", delay) or 0.0,
-            bool(disconnect),
-            times,
-            after,
-            match,
-            float(probability),
-            None if bytes_per_second is None else float(bytes_per_second),
+            delay=check_seconds("delay", delay) or 0.0,
+            disconnect=bool(disconnect),
+            times=check_count("times", times, minimum=1, none=True),
+            after=check_count("after", after) or 0,
+            match=match,
+            probability=_check_fraction("probability", probability),
+            bytes_per_second=(
+                None
+                if bytes_per_second is None
+                else _check_rate("bytes_per_second", bytes_per_second)
+            ),
         )
-        with self._lock:
-            self._rules.append(rule)
+        self._book.add(rule)
         return rule
 
     # -- presets ------------------------------------------------------------------------
@@ -290,44 +374,16 @@ class Faults:
     @property
     def rules(self) -> list[FaultRule]:
         """The active rules, in the order they are tried."""
-        with self._lock:
-            return list(self._rules)
+        return self._book.rules
 
     def remove(self, rule: FaultRule) -> None:
         """Take *rule* out; removing a rule twice is harmless."""
-        with self._lock:
-            if rule in self._rules:
-                self._rules.remove(rule)
+        self._book.remove(rule)
 
     def clear(self) -> None:
         """Remove every rule and forget the faults that fired."""
-        with self._lock:
-            self._rules.clear()
-        self.injected.clear()
+        self._book.clear()
 
     def seed(self, value: int | None) -> None:
         """Seed the draws of rules with a ``probability`` below 1, to repeat a run."""
-        with self._lock:
-            self._random.seed(value)
-
-    def pick(self, stage: str, argument: str, connection_id: int) -> FaultRule | None:
-        """Return the rule that fires for this event (and count it), or ``None``."""
-        with self._lock:
-            for rule in self._rules:
-                if rule.stage != stage or not rule._matches(argument):
-                    continue
-                rule._seen += 1
-                if rule._seen <= rule.after:
-                    continue
-                if rule.probability < 1 and self._random.random() >= rule.probability:
-                    continue
-                rule.hits += 1
-                if rule.times is not None and rule.hits >= rule.times:
-                    self._rules.remove(rule)
-                break
-            else:
-                return None
-        self.injected.append(
-            InjectedFault(stage, argument, rule.reply, rule.delay, rule.disconnect, connection_id)
-        )
-        return rule
+        self._book.seed(value)

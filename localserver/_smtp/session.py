@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Callable
 
-from ._mail import ReceivedMail
-from ._smtp_auth import MECHANISMS, AuthAttempt, AuthError, read_credentials
-from ._smtp_data import read_data
-from ._smtp_faults import FaultRule
-from ._smtp_io import LINE_LIMIT, Connection, SessionClosed
-from ._smtp_path import PathError, parse_params, parse_path
+from .._engine import Address, ConnectionHandler
+from .auth import MECHANISMS, AuthAttempt, AuthError, parse_auth_argument, read_credentials
+from .data import read_data
+from .faults import FaultRule
+from .io import LINE_LIMIT, Connection, SessionClosed
+from .mail import ReceivedMail
+from .path import PathError, parse_recipient, parse_sender
+from .site import SessionSite
 
-if TYPE_CHECKING:
-    from ._smtp import SMTPServer
-
-__all__ = ["SMTPSession"]
+__all__ = ["SMTPSession", "session_handler"]
 
 # RFC 4954 section 4: an AUTH line may carry up to 12288 octets of initial response.
 _AUTH_LINE_LIMIT = 12288
@@ -29,12 +28,14 @@ class SMTPSession:
     (RFC 2920) asks of a server.
     """
 
-    def __init__(self, server: SMTPServer, sock: socket.socket, address: Any, conn_id: int) -> None:
-        self.server = server
+    def __init__(
+        self, site: SessionSite, sock: socket.socket, address: Address, conn_id: int
+    ) -> None:
+        self.site = site
+        self.settings = site.settings
         self.sock = sock
-        self.peer: tuple[Any, ...] = (
-            tuple(address[:2]) if isinstance(address, tuple) else (address,)
-        )
+        # (host, port) of TCP over IPv4 and IPv6 alike (IPv6 adds flow and scope).
+        self.peer: tuple[str, int] = (str(address[0]), int(address[1]))
         self.conn_id = conn_id
         self.conn: Connection | None = None
         self.tls: str | None = None
@@ -54,7 +55,9 @@ class SMTPSession:
         except SessionClosed:
             pass
         except (socket.timeout, TimeoutError):
-            self._say_goodbye(f"421 4.4.2 {self.server.hostname} Idle timeout, closing connection")
+            self._say_goodbye(
+                f"421 4.4.2 {self.settings.hostname} Idle timeout, closing connection"
+            )
         finally:
             if self.conn is not None:
                 self.conn.close()
@@ -65,23 +68,20 @@ class SMTPSession:
                 self.conn.send(line)
 
     def _open(self) -> None:
-        server = self.server
-        rule = server.faults.pick("connect", str(self.peer[0]), self.conn_id)
-        if rule is not None:
-            if rule.delay and server._wait_stopped(rule.delay):
-                raise SessionClosed("server stopped")
-            if rule.disconnect:
-                raise SessionClosed("injected disconnect")
+        site, settings = self.site, self.settings
+        rule = self._fire("connect", str(self.peer[0]))
+        if rule is not None and rule.disconnect:
+            raise SessionClosed("injected disconnect")
         sock = self.sock
-        if server.smtps:
-            sock = server._accept_tls(sock, self.conn_id)
+        if settings.smtps:
+            sock = self._upgrade(sock)
             self.tls = "smtps"
-        self.conn = Connection(sock, server.connection_timeout, server._wait_stopped)
+        self.conn = Connection(sock, settings.connection_timeout, site.wait_stopped)
         if rule is not None:
             self.conn.bytes_per_second = rule.bytes_per_second
         if self._fault("greeting", str(self.peer[0]), close_unless_2xx=True):
             return
-        self.conn.send(f"220 {server.hostname} ESMTP localserver ready")
+        self.conn.send(f"220 {settings.hostname} ESMTP localserver ready")
 
     def _command(self) -> None:
         conn = self._connection()
@@ -112,6 +112,11 @@ class SMTPSession:
             raise SessionClosed("no connection")
         return self.conn
 
+    def _upgrade(self, sock: socket.socket) -> socket.socket:
+        if self.site.upgrade is None:  # pragma: no cover - STARTTLS and SMTPS come with one
+            raise SessionClosed("the server offers no TLS")
+        return self.site.upgrade(sock, self.conn_id)
+
     def _reply(self, line: str) -> None:
         self._connection().send(line)
 
@@ -121,8 +126,8 @@ class SMTPSession:
 
     def _fire(self, stage: str, argument: str) -> FaultRule | None:
         """Pick the fault rule that fires here and sit out its delay."""
-        rule = self.server.faults.pick(stage, argument, self.conn_id)
-        if rule is not None and rule.delay and self.server._wait_stopped(rule.delay):
+        rule = self.site.faults.pick(stage, argument, self.conn_id)
+        if rule is not None and rule.delay and self.site.wait_stopped(rule.delay):
             raise SessionClosed("server stopped")
         return rule
 
@@ -147,10 +152,10 @@ class SMTPSession:
 
     def _may_transact(self) -> bool:
         """Check what MAIL, RCPT and DATA need besides the greeting; reply if refused."""
-        if self.server.require_starttls and self.tls is None:
+        if self.settings.require_starttls and self.tls is None:
             self._reply("530 5.7.0 Must issue a STARTTLS command first")
             return False
-        if self.server.require_auth and self.auth_user is None:
+        if self.settings.require_auth and self.auth_user is None:
             self._reply("530 5.7.0 Authentication required")
             return False
         return True
@@ -172,31 +177,19 @@ class SMTPSession:
             return
         self._reset_transaction()
         self.helo, self.esmtp = arg, esmtp
-        name = self.server.hostname
         if not esmtp:
-            self._reply(f"250 {name}")
+            self._reply(f"250 {self.settings.hostname}")
             return
-        size = self.server.max_message_size
-        lines = [
-            name,
-            "SIZE" if size is None else f"SIZE {size}",
-            "8BITMIME",
-            "SMTPUTF8",
-            "PIPELINING",
-            "ENHANCEDSTATUSCODES",
-        ]
-        if self.server.starttls and self.tls is None:
-            lines.append("STARTTLS")
-        if self._auth_offered():
-            lines.append("AUTH " + " ".join(MECHANISMS))
-        lines.append("HELP")
+        lines = self.settings.ehlo_lines(
+            starttls=self.tls is None, auth=MECHANISMS if self._auth_offered() else ()
+        )
         self._connection().send(*(f"250-{line}" for line in lines[:-1]), f"250 {lines[-1]}")
 
     def _auth_offered(self) -> bool:
-        server = self.server
-        if server._authenticator is None or self.auth_user is not None:
+        if self.site.authenticator is None or self.auth_user is not None:
             return False
-        return self.tls is not None or not (server.auth_require_tls or server.require_starttls)
+        settings = self.settings
+        return self.tls is not None or not (settings.auth_require_tls or settings.require_starttls)
 
     # -- the mail transaction ------------------------------------------------------------
 
@@ -210,24 +203,14 @@ class SMTPSession:
             self._reply("503 5.5.1 Sender already given; send RSET to start again")
             return
         try:
-            address, params = parse_path(arg, "FROM:", sender=True)
-            options = parse_params(params, esmtp=self.esmtp, kind="MAIL")
+            sender = parse_sender(arg, esmtp=self.esmtp, max_size=self.settings.max_message_size)
         except PathError as exc:
             self._reply(exc.reply)
             return
-        smtputf8 = "SMTPUTF8" in options
-        if not smtputf8 and not address.isascii():
-            self._reply("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter")
+        if self._fault("mail", sender.address):
             return
-        size = options.get("SIZE")
-        limit = self.server.max_message_size
-        if size is not None and limit is not None and int(size) > limit:
-            self._reply(f"552 5.3.4 Message size exceeds the limit of {limit} octets")
-            return
-        if self._fault("mail", address):
-            return
-        self.mail_from, self.smtputf8 = address, smtputf8
-        self.mail_options = _normalized(params)
+        self.mail_from, self.smtputf8 = sender.address, sender.smtputf8
+        self.mail_options = sender.params
         self._reply("250 2.1.0 Sender OK")
 
     def smtp_RCPT(self, arg: str) -> None:
@@ -237,23 +220,18 @@ class SMTPSession:
         if not self._may_transact():
             return
         try:
-            address, params = parse_path(arg, "TO:", sender=False)
-            parse_params(params, esmtp=self.esmtp, kind="RCPT")
+            recipient = parse_recipient(arg, esmtp=self.esmtp, smtputf8=self.smtputf8)
         except PathError as exc:
             self._reply(exc.reply)
             return
-        if not self.smtputf8 and not address.isascii():
-            self._reply("553 5.6.7 Non-ASCII address needs SMTPUTF8 in MAIL FROM")
+        limit = self.settings.max_recipients
+        if len(self.rcpt_tos) >= limit:
+            self._reply(f"452 4.5.3 Too many recipients (the limit is {limit})")
             return
-        if len(self.rcpt_tos) >= self.server.max_recipients:
-            self._reply(
-                f"452 4.5.3 Too many recipients (the limit is {self.server.max_recipients})"
-            )
+        if self._fault("rcpt", recipient.address):
             return
-        if self._fault("rcpt", address):
-            return
-        self.rcpt_tos.append(address)
-        self.rcpt_options.extend(_normalized(params))
+        self.rcpt_tos.append(recipient.address)
+        self.rcpt_options.extend(recipient.params)
         self._reply("250 2.1.5 Recipient OK")
 
     def smtp_DATA(self, arg: str) -> None:
@@ -273,14 +251,14 @@ class SMTPSession:
         self._reply("354 End data with <CR><LF>.<CR><LF>")
         conn = self._connection()
         raw, error = read_data(
-            conn, self.server.max_message_size, keep_bare=self.server.bare_lf == "accept"
+            conn, self.settings.max_message_size, keep_bare=self.settings.bare_lf == "accept"
         )
         try:
             if error is not None:
                 self._reply(error)
                 return
             rule = None
-            if self.server.faults.rules:
+            if self.site.faults.rules:
                 rule = self._fire("data_end", raw.decode("utf-8", "replace"))
             if rule is not None and rule.disconnect and rule.reply is None:
                 raise SessionClosed("injected disconnect")  # the mail is lost
@@ -306,7 +284,7 @@ class SMTPSession:
             smtputf8=self.smtputf8,
             connection_id=self.conn_id,
         )
-        self.server.outbox.append(mail)
+        self.site.deliver(mail)
 
     # -- small commands ------------------------------------------------------------------
 
@@ -321,7 +299,7 @@ class SMTPSession:
         self._reply("250 2.0.0 OK")
 
     def smtp_QUIT(self, arg: str) -> None:
-        self._reply(f"221 2.0.0 {self.server.hostname} closing connection")
+        self._reply(f"221 2.0.0 {self.settings.hostname} closing connection")
         raise SessionClosed("QUIT")
 
     def smtp_VRFY(self, arg: str) -> None:
@@ -336,7 +314,7 @@ class SMTPSession:
     # -- STARTTLS and AUTH ---------------------------------------------------------------
 
     def smtp_STARTTLS(self, arg: str) -> None:
-        if not self.server.starttls:
+        if not self.settings.starttls:
             self._reply("502 5.5.1 STARTTLS not offered")
             return
         if self.tls is not None:
@@ -350,14 +328,14 @@ class SMTPSession:
         # RFC 3207 section 4.2: anything the client pipelined after STARTTLS is
         # dropped with the plaintext reader, and the session starts afresh.
         conn.drop_reader()
-        conn.replace_socket(self.server._accept_tls(conn.sock, self.conn_id))
+        conn.replace_socket(self._upgrade(conn.sock))
         self.tls = "starttls"
         self.helo, self.esmtp, self.auth_user = None, False, None
         self._reset_transaction()
 
     def smtp_AUTH(self, arg: str) -> None:
-        server = self.server
-        if server._authenticator is None:
+        settings, authenticator = self.settings, self.site.authenticator
+        if authenticator is None:
             self._reply("502 5.5.1 AUTH not offered")
             return
         if self.helo is None or not self.esmtp:
@@ -369,48 +347,35 @@ class SMTPSession:
         if self.mail_from is not None:
             self._reply("503 5.5.1 AUTH is not allowed during a mail transaction")
             return
-        if self.tls is None and server.require_starttls:
+        if self.tls is None and settings.require_starttls:
             self._reply("530 5.7.0 Must issue a STARTTLS command first")
             return
-        if self.tls is None and server.auth_require_tls:
+        if self.tls is None and settings.auth_require_tls:
             self._reply("538 5.7.11 Encryption required for requested authentication mechanism")
             return
-        words = arg.split(" ")
-        mechanism = words[0].upper()
-        if not arg or len(words) > 2:
-            self._reply("501 5.5.4 Syntax: AUTH mechanism [initial-response]")
-            return
-        if mechanism not in MECHANISMS:
-            self._reply(
-                f"504 5.5.4 Unrecognized authentication type; use {' or '.join(MECHANISMS)}"
-            )
-            return
         try:
-            user, password = read_credentials(
-                mechanism, words[1] if len(words) == 2 else None, self._ask
-            )
+            mechanism, initial = parse_auth_argument(arg)
+            user, password = read_credentials(mechanism, initial, self._ask)
         except AuthError as exc:
             self._reply(exc.reply)
             return
         rule = self._fire("auth", user)
         if rule is not None and rule.reply is not None:
-            self.server.auth_attempts.append(
-                AuthAttempt(mechanism, user, rule.reply[0] == "2", self.conn_id)
-            )
+            self.site.record_auth(AuthAttempt(mechanism, user, rule.reply[0] == "2", self.conn_id))
             if rule.reply[0] == "2":
                 self.auth_user = user
         if self._answer(rule):
             return
         try:
-            success = server._authenticator(mechanism, user, password)
+            success = authenticator(mechanism, user, password)
         except Exception as exc:  # the user's callable failed: report it at stop()
-            server._record_error(exc)
+            self.site.record_error(exc)
             self._reply("454 4.7.0 Temporary authentication failure")
             return
         self._finish_auth(mechanism, user, success)
 
     def _finish_auth(self, mechanism: str, user: str, success: bool) -> None:
-        self.server.auth_attempts.append(AuthAttempt(mechanism, user, success, self.conn_id))
+        self.site.record_auth(AuthAttempt(mechanism, user, success, self.conn_id))
         if success:
             self.auth_user = user
             self._reply("235 2.7.0 Authentication successful")
@@ -428,13 +393,17 @@ class SMTPSession:
         return line.content.decode("ascii", "replace").strip(" ")
 
 
-def _normalized(params: list[str]) -> list[str]:
-    """Parameters with upper-case names (they are case-insensitive), values as sent."""
-    return [name.upper() + eq + value for name, eq, value in (p.partition("=") for p in params)]
-
-
 # Verb to handler; a table rather than getattr() so that no client-chosen name
 # ever reaches attribute lookup.
 _COMMANDS: dict[str, Callable[[SMTPSession, str], None]] = {
     name[5:]: function for name, function in vars(SMTPSession).items() if name.startswith("smtp_")
 }
+
+
+def session_handler(site: SessionSite) -> ConnectionHandler:
+    """The engine's handler: serve each connection with a session on *site*."""
+
+    def serve(sock: socket.socket, address: Address, conn_id: int) -> None:
+        SMTPSession(site, sock, address, conn_id).run()
+
+    return serve

@@ -5,39 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from email import policy as email_policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any, NamedTuple
 
-from ._journal import Journal
+from .._args import check_count, check_seconds
+from .._journal import Journal
+from .._public import public
+from .headers import POLICY, parse_message, read_header_block
 
 __all__ = ["MailDetails", "Outbox", "ReceivedMail"]
 
 # The attributes Message.__init__ creates: they are filled in by the first access
 # that needs them, so a mail nobody looks at is never parsed.
 _PARSED_STATE = frozenset(vars(EmailMessage()))
-
-
-class _UTF8HeaderPolicy(email_policy.EmailPolicy):
-    """``email.policy.default`` that also reads RFC 6532 (SMTPUTF8) raw UTF-8 headers.
-
-    ``BytesParser`` turns non-ASCII header bytes into surrogates, which the
-    address parser then keeps as such (``zo\\udcc3\\udcab@...``); here they are
-    decoded as the UTF-8 they are. Bytes that are not UTF-8 stay surrogates.
-    """
-
-    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
-        name, value = super().header_source_parse(sourcelines)
-        if not value.isascii():
-            raw = value.encode("ascii", "surrogateescape")
-            value = raw.decode("utf-8", "surrogateescape")
-        return name, value
-
-
-_POLICY = _UTF8HeaderPolicy()
-_PARSER = BytesParser(policy=_POLICY)
+# What reading headers needs; the header block alone gives it when it is plain.
+_HEADER_STATE = frozenset({"_headers", "policy"})
 # One lock for every mail: parsing happens once per mail, so contention is rare,
 # and a lock attribute would make mails impossible to copy or pickle.
 _PARSE_LOCK = threading.Lock()
@@ -46,19 +29,21 @@ _PARSE_LOCK = threading.Lock()
 class MailDetails(NamedTuple):
     """The envelope as pytest-localserver's ``message.details`` spelled it."""
 
-    peer: tuple[Any, ...]
+    peer: tuple[str, int]
     mailfrom: str
     rcpttos: list[str]
 
 
+@public
 class ReceivedMail(EmailMessage):
     """One mail as the server received it: an ``EmailMessage`` with its envelope.
 
-    The message is parsed with ``email.policy.default`` on first use, so
-    ``mail["Subject"]`` (decoded), ``get_content()``, ``get_body()`` and
-    ``iter_attachments()`` work. The wire's CRLF line ends are turned into ``\\n``
-    for parsing (``get_content()`` gives ``"Hello\\n"``); :attr:`raw` keeps the
-    bytes exactly as received, after dot-unstuffing.
+    The message reads as one parsed with ``email.policy.default``:
+    ``mail["Subject"]`` (decoded), ``mail["To"].addresses``, ``get_content()``,
+    ``get_body()`` and ``iter_attachments()`` work. It is parsed on first use, and
+    reading headers parses only the header block. The wire's CRLF line ends are
+    turned into ``\\n`` for parsing (``get_content()`` gives ``"Hello\\n"``);
+    :attr:`raw` keeps the bytes exactly as received, after dot-unstuffing.
 
     Attributes:
         mail_from: The envelope sender (``MAIL FROM``), ``""`` for a bounce.
@@ -85,7 +70,7 @@ class ReceivedMail(EmailMessage):
         rcpt_tos: Iterable[str],
         mail_options: Iterable[str] = (),
         rcpt_options: Iterable[str] = (),
-        peer: tuple[Any, ...] = ("", 0),
+        peer: tuple[str, int] = ("", 0),
         helo: str | None = None,
         esmtp: bool = False,
         tls: str | None = None,
@@ -94,8 +79,8 @@ class ReceivedMail(EmailMessage):
         connection_id: int = 0,
         received_at: float | None = None,
     ) -> None:
-        # Message.__init__ is deliberately not called here: __getattr__ parses
-        # `raw` into the instance the first time its message state is needed.
+        # Message.__init__ is deliberately not called here: __getattr__ fills the
+        # message state in from `raw` the first time it is needed.
         self.raw = bytes(raw)
         self.mail_from = mail_from
         self.rcpt_tos = list(rcpt_tos)
@@ -112,14 +97,20 @@ class ReceivedMail(EmailMessage):
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: the message state before parsing.
-        if name not in _PARSED_STATE or "raw" not in self.__dict__:
+        state = self.__dict__
+        if name not in _PARSED_STATE or "raw" not in state:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         with _PARSE_LOCK:
-            if name not in self.__dict__:
-                parsed = _PARSER.parsebytes(self.raw.replace(b"\r\n", b"\n"))
-                for key, value in vars(parsed).items():
-                    self.__dict__.setdefault(key, value)
-        return self.__dict__[name]
+            if name not in state:
+                headers = read_header_block(self.raw) if name in _HEADER_STATE else None
+                if headers is not None:
+                    state.setdefault("_headers", headers)
+                    state.setdefault("policy", POLICY)
+                else:
+                    # Kept values win: headers read (or changed) before stay as they are.
+                    for key, value in vars(parse_message(self.raw)).items():
+                        state.setdefault(key, value)
+        return state[name]
 
     @property
     def details(self) -> MailDetails:
@@ -168,16 +159,17 @@ class ReceivedMail(EmailMessage):
 
 
 class Outbox(Journal[ReceivedMail]):
-    """The mails a server accepted, in arrival order; a thread-safe ``list``.
+    """The mails a server accepted, in arrival order; a thread-safe sequence.
 
-    Read it as a list (``len(outbox)``, ``outbox[0]``, iteration). Server threads
-    append to it; :meth:`wait_for` waits for mail sent from elsewhere.
+    Read it as a list (``len(outbox)``, ``outbox[0]``, iteration, ``outbox ==
+    [...]``). Server threads append to it; :meth:`wait_for` waits for mail sent
+    from elsewhere, and :meth:`clear` empties it.
     """
 
     def wait_for(self, count: int = 1, timeout: float | None = 5.0) -> list[ReceivedMail]:
         """Wait until at least *count* mails have arrived.
 
-        Woken by each arrival, never polling.
+        Woken by each arrival, never polling; each arrival costs the wait O(1).
 
         Args:
             count: How many mails to wait for.
@@ -189,19 +181,18 @@ class Outbox(Journal[ReceivedMail]):
         Raises:
             TimeoutError: Fewer than *count* mails arrived in time.
         """
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"'count' must be a non-negative int (got {count!r})")
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-        ):
-            raise ValueError(f"'timeout' must be a number of seconds or None (got {timeout!r})")
-        if count == 0:
-            return self.snapshot()
-        self.wait_count(lambda mail: True, count, timeout)
+        wanted = check_count("count", count) or 0
+        limit = check_seconds("timeout", timeout, none=True)
+        if wanted:
+            self.wait_count(_any_mail, wanted, limit)
         mails: list[ReceivedMail] = self.snapshot()
-        if len(mails) < count:
+        if len(mails) < wanted:
             raise TimeoutError(
-                f"waited {timeout} s for {count} mail(s) but {len(self)} arrived; "
+                f"waited {timeout} s for {count} mail(s) but {len(mails)} arrived; "
                 "pass a larger timeout= if the sender is slow"
             )
         return mails
+
+
+def _any_mail(mail: ReceivedMail) -> bool:
+    return True
