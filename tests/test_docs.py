@@ -41,6 +41,7 @@ RUN_ELSEWHERE = {
     "tests/examples/tutorial_pytest.py": "tests/test_docs.py",
     "tests/examples/plugin_conftest.py": "tests/test_docs.py",
     "tests/examples/lenient_suite.py": "tests/test_lenient.py",
+    "tests/examples/compat_conftest.py": "tests/test_compat_httpserver_plugin.py",
     "tests/django_project/shop/tests.py": "tests/test_mixin_runners.py",
     "tests/django_project/shop/views.py": "tests/test_mixin_runners.py",
     "tests/migrate_sample/tests/test_weather.py": "tests/test_migrate_e2e.py",

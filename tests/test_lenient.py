@@ -158,7 +158,9 @@ class TestPytestModule:
         result.stderr.fnmatch_lines(["*localserver_strict*must be true or false*"])
 
 
-@pytest.mark.parametrize("plugin", ["localserver.pytest_plugin"])
+@pytest.mark.parametrize(
+    "plugin", ["localserver.pytest_plugin", "localserver.compat.pytest_httpserver.pytest_plugin"]
+)
 def test_documented_example(pytester: pytest.Pytester, plugin: str) -> None:
     """tests/examples/lenient_suite.py (docs/pytest.rst) under lenient mode, with either plugin."""
     pytester.makeini("[pytest]\nlocalserver_strict = false\n")
