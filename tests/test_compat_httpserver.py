@@ -102,6 +102,8 @@ class TestNames:
         """server_thread (werkzeug's thread) is not there, with what to use instead."""
         with pytest.raises(AttributeError, match="is_running"):
             server.server_thread  # noqa: B018
+        with pytest.raises(AttributeError, match="respond_with_handler"):
+            server.expect_request("/x").request_handler  # noqa: B018
 
 
 class TestLifecycle:

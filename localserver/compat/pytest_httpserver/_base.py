@@ -23,19 +23,11 @@ from ..._report import miss_report, request_line
 from .._tls_variant import with_tls
 from ._errors import HTTPServerError
 from ._matching import RequestMatcher
+from ._names import SERVER_ATTRIBUTES
 
 __all__ = ["ServerBase"]
 
 _B = TypeVar("_B", bound="ServerBase")
-
-# The peer's serving machinery, which localserver does not have.
-_MACHINERY = {
-    "server": "werkzeug's server object",
-    "server_thread": "the werkzeug serving thread",
-    "thread_target": "the werkzeug serving loop",
-    "dispatch": "the request dispatch",
-    "application": "the WSGI entry point",
-}
 
 
 class ServerBase(_Server):
@@ -188,7 +180,7 @@ class ServerBase(_Server):
         return self._registry.snapshot()
 
     def __getattr__(self, name: str) -> NoReturn:
-        what = _MACHINERY.get(name)
+        what = SERVER_ATTRIBUTES.get(name)
         if what is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         raise AttributeError(

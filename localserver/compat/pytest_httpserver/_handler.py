@@ -10,7 +10,7 @@ localserver's own delay.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, SupportsIndex
+from typing import Any, NoReturn, SupportsIndex
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -20,6 +20,7 @@ from ... import RequestMatcher as _Matcher
 from ..._expectation import DEFAULT_PRIORITY
 from ..._request_fields import UNDEFINED
 from ..._responders import Responder
+from ._names import HANDLER_ATTRIBUTES
 from .hooks import Delay
 
 __all__ = ["RequestHandler", "RequestHandlerList"]
@@ -112,6 +113,12 @@ class RequestHandler(Expectation):
             HandlerType.ORDERED: "expect_ordered_request",
         }[self.kind]
         return f"{name}({self.matcher.describe()})"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        hint = HANDLER_ATTRIBUTES.get(name)
+        if hint is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise AttributeError(f"RequestHandler.{name} is not offered by localserver: {hint}")
 
     def __repr__(self) -> str:
         matcher = self.matcher

@@ -6,7 +6,7 @@ The one place for them: each module of this package answers for its own through
 
 from __future__ import annotations
 
-__all__ = ["NOT_OFFERED"]
+__all__ = ["HANDLER_ATTRIBUTES", "NOT_OFFERED", "SERVER_ATTRIBUTES"]
 
 _SERVE = "localserver serves on its own engine, not werkzeug's"
 
@@ -38,4 +38,25 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
         ),
         "PluginHTTPServer": "use HTTPServer; the fixtures manage its lifetime",
     },
+}
+
+#: Attributes of the peer's servers that are its werkzeug serving machinery.
+SERVER_ATTRIBUTES: dict[str, str] = {
+    "server": "werkzeug's server object",
+    "server_thread": "the werkzeug serving thread",
+    "thread_target": "the werkzeug serving loop",
+    "dispatch": "the request dispatch",
+    "application": "the WSGI entry point",
+}
+
+#: Attributes of the peer's RequestHandler that localserver's expectation keeps otherwise.
+HANDLER_ATTRIBUTES: dict[str, str] = {
+    "respond": (
+        "the server answers with the handler itself: send the request to the server "
+        "(url_for) and read the answer"
+    ),
+    "request_handler": (
+        "the answer is what the last respond_with_*() call set; to compute it per "
+        "request, use respond_with_handler()"
+    ),
 }
