@@ -19,6 +19,7 @@ from typing import Callable
 from ._args import check_seconds
 from ._errors import (
     ExpectationError,
+    NoHandlerError,
     OutOfOrderError,
     ProtocolMismatchError,
     ProtocolViolationError,
@@ -33,8 +34,9 @@ from ._report import Situation, unmet_report
 
 __all__ = ["ServingChecks", "Waiting"]
 
-# Failures lenient mode keeps out of the after-test checks (the peers' silence).
-_LENIENT = (UnmatchedRequestError, OutOfOrderError)
+# Failures lenient mode keeps out of the after-test checks (the peers' silence): a
+# request nothing answered (no expectation, or one without a response) or one out of order.
+_LENIENT = (UnmatchedRequestError, NoHandlerError, OutOfOrderError)
 
 
 def _describe(entry: tuple[Mistake, str]) -> MistakeText:
@@ -182,7 +184,10 @@ class ServingChecks:
             for problem in problems:
                 if isinstance(problem, (*_LENIENT, UnmetExpectationError)):
                     summary = getattr(problem, "summary", None)
-                    forgiven.append(summary or str(problem).partition("\n")[0])
+                    if isinstance(summary, list):
+                        forgiven.extend(summary)
+                    else:
+                        forgiven.append(summary or str(problem).partition("\n")[0])
                 else:
                     kept.append(problem)
             problems = kept
@@ -209,7 +214,10 @@ class ServingChecks:
             self._situation(),
             "expectations of this test not met",
         )
-        return UnmetExpectationError(text)
+        error = UnmetExpectationError(text)
+        # Lenient mode's summary has a line for each.
+        error.summary = [f"unused {e.describe()}" for e in pending]  # type: ignore[attr-defined]
+        return error
 
     @contextmanager
     def waiting(

@@ -24,6 +24,8 @@ The hierarchy::
         │   └── UnmetExpectationError      oneshot/ordered/times= expectations left unused
         └── MailAssertionError             a check of an SMTP server's outbox
 
+    LenientModeWarning (UserWarning)       lenient mode let a test pass that strict mode fails
+
 Every check failure is an ``AssertionError``, raised explicitly (never through the
 ``assert`` statement, which ``python -O`` removes), so test runners report it as a
 failure, not an error.
@@ -38,6 +40,7 @@ __all__ = [
     "ClientCertificateError",
     "ExpectationError",
     "HandlerError",
+    "LenientModeWarning",
     "LocalServerError",
     "MailAssertionError",
     "MissingExtraError",
@@ -242,3 +245,13 @@ class UnmetExpectationError(ExpectationError):
 @public
 class MailAssertionError(CheckError):
     """A check of an SMTP server's outbox failed; the message lists what arrived."""
+
+
+class LenientModeWarning(UserWarning):
+    """Lenient mode (``strict=False``) let a test pass that strict mode would fail.
+
+    The unittest mixins warn with it once per such test, naming what strict mode
+    would report (unexpected requests, unused oneshot or ordered expectations),
+    so the run's output shows what remains to tighten. Filter it like any
+    warning, e.g. ``warnings.simplefilter("ignore", LenientModeWarning)``.
+    """

@@ -157,8 +157,16 @@ class HTTPServer(ServerLifecycle, ExpectationAPI, CheckAPI, ServerAliases):
 
     @property
     def strict(self) -> bool:
-        """Whether unexpected requests and unused expectations fail the after-test checks."""
+        """Whether unexpected requests and unused expectations fail the after-test checks.
+
+        Settable: the pytest module sets it for each test from the ini option
+        ``localserver_strict`` and the ``localserver_strict`` marker.
+        """
         return self._checks.strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self._checks.strict = check_bool("strict", value)
 
     # -- content style (pytest-localserver) -------------------------------------------
 

@@ -124,6 +124,13 @@ class Registry:
         if expectation.times is not None:
             self._pending -= 1
 
+    def remove(self, expectation: Expectation) -> None:
+        """Remove one expectation, live or draft: it matches no request from now on."""
+        with self.changed:
+            self._drafts.pop(expectation.seq, None)
+            self._remove_locked(expectation)
+            self.changed.notify_all()
+
     def clear(self) -> None:
         """Remove every expectation, live or draft."""
         with self.changed:

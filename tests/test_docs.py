@@ -30,6 +30,7 @@ PAGES = sorted(DOCS.glob("*.rst"))
 # Read, not imported: importing the plugin here would keep the pytester runs of
 # other test files from loading it with assertion rewriting.
 PLUGIN = ROOT / "localserver" / "pytest_plugin.py"
+SUPPORT = ROOT / "localserver" / "_pytest_support.py"
 
 # Files under tests/ that pytest does not collect (their names do not start with
 # test_) but that a test runs, with the test file that runs them.
@@ -39,6 +40,8 @@ RUN_ELSEWHERE = {
     "tests/examples/fixtures_httpserver_style.py": "tests/test_pytest_plugin_use.py",
     "tests/examples/tutorial_pytest.py": "tests/test_docs.py",
     "tests/examples/plugin_conftest.py": "tests/test_docs.py",
+    "tests/examples/lenient_suite.py": "tests/test_lenient.py",
+    "tests/examples/compat_conftest.py": "tests/test_compat_httpserver_plugin.py",
     "tests/django_project/shop/tests.py": "tests/test_mixin_runners.py",
     "tests/django_project/shop/views.py": "tests/test_mixin_runners.py",
     "tests/migrate_sample/tests/test_weather.py": "tests/test_migrate_e2e.py",
@@ -298,13 +301,18 @@ def test_pytest_reference_covers_the_plugin() -> None:
     """docs/pytest.rst lists the fixtures (from their docstrings), the marker and ini options."""
     text = (DOCS / "pytest.rst").read_text()
     assert ".. localserver-fixtures::" in text
-    source = PLUGIN.read_text()
+    source = PLUGIN.read_text() + SUPPORT.read_text()
     inis = set(re.findall(r'addini\(\s*"(\w+)"', source))
-    assert inis == {"localserver_host", "localserver_checks"}
+    inis |= {
+        value
+        for name, value in re.findall(r'^(\w+_OPTION) = "(\w+)"', source, re.MULTILINE)
+        if f"addini(\n        {name}," in source
+    }
+    assert inis == {"localserver_host", "localserver_checks", "localserver_strict"}
     documented = {argument for _, argument, _ in directives(text, "inioption")}
     assert documented == inis
-    markers = {argument for _, argument, _ in directives(text, "marker")}
-    assert markers == {"localserver_no_checks"}
+    markers = {argument.partition("(")[0] for _, argument, _ in directives(text, "marker")}
+    assert markers == {"localserver_no_checks", "localserver_strict"}
     fixtures = plugin_fixtures()
     assert len(fixtures) == 9
     assert all(fixtures.values()), "each fixture needs a docstring: the page shows it"

@@ -210,6 +210,9 @@ class TestMissingNames:
             raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
         module.__getattr__ = refuse  # type: ignore[method-assign]
+        # The real compatibility modules another test imported must not answer here.
+        for name in [n for n in sys.modules if n.startswith("localserver.compat.")]:
+            monkeypatch.delitem(sys.modules, name)
         monkeypatch.setitem(sys.modules, "localserver.compat", package)
         monkeypatch.setitem(sys.modules, "localserver.compat.pytest_httpserver", module)
 

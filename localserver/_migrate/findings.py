@@ -31,6 +31,7 @@ from .mapping import COMPAT
 
 __all__ = [
     "DISTRIBUTIONS",
+    "HONOURED_PRIVATE_METHODS",
     "INTERNAL_CLASSES",
     "INTERNAL_METHODS",
     "PEER_MESSAGES",
@@ -87,12 +88,6 @@ INTERNAL_CLASSES = {
         {
             "HTTPServerBase",
             "RequestHandlerBase",
-            "RequestHandlerList",
-            "QueryMatcher",
-            "StringQueryMatcher",
-            "MappingQueryMatcher",
-            "BooleanQueryMatcher",
-            "Waiting",
             "Undefined",
         }
     ),
@@ -102,9 +97,11 @@ INTERNAL_CLASSES = {
 
 # Methods of the peers' servers that are steps of their werkzeug/thread machinery:
 # a subclass that overrides one expects the peer to call it, and localserver does not.
-INTERNAL_METHODS = frozenset(
-    {"dispatch", "application", "thread_target", "wait_for_server_ready", "run"}
-)
+INTERNAL_METHODS = frozenset({"dispatch", "application", "thread_target", "run"})
+
+# Private methods of peer classes that localserver's stand-ins call as the peers
+# did (hooks.Delay._sleep): overriding one still works.
+HONOURED_PRIVATE_METHODS = frozenset({"_sleep"})
 
 DISTRIBUTIONS = frozenset({"pytest-httpserver", "pytest-localserver"})
 
@@ -132,7 +129,15 @@ def missing_name(module: str, name: str | None = None) -> str | None:
         found = importlib.import_module(module)
     except ImportError as exc:
         return f"{module} cannot be imported: {exc}"
-    if name is None or hasattr(found, name):
+    if name is None:
+        return None
+    try:
+        getattr(found, name)
+    except (AttributeError, ImportError) as exc:
+        # A name the compatibility modules decline raises an ImportError naming
+        # what to use instead (so that `from module import name` shows it).
+        error: Exception = exc
+    else:
         return None
     try:
         importlib.import_module(f"{module}.{name}")
@@ -140,11 +145,7 @@ def missing_name(module: str, name: str | None = None) -> str | None:
         pass
     else:
         return None
-    try:
-        getattr(found, name)
-    except AttributeError as exc:
-        text = str(exc)
-        if text.startswith("module "):  # Python's own words: nothing to add
-            return f"{module} does not offer {name}"
-        return f"{module} does not offer {name}: {text}"
-    return None
+    text = str(error)
+    if text.startswith("module "):  # Python's own words: nothing to add
+        return f"{module} does not offer {name}"
+    return f"{module} does not offer {name}: {text}"

@@ -203,7 +203,11 @@ class _Surveyor(cst.CSTVisitor):
         if not (self.peer_classes and self.peer_classes[-1]):
             return
         name = node.name.value
-        private = name.startswith("_") and not name.endswith("__")
+        private = (
+            name.startswith("_")
+            and not name.endswith("__")
+            and name not in findings.HONOURED_PRIVATE_METHODS
+        )
         if private or name in findings.INTERNAL_METHODS:
             self.note(
                 node,

@@ -21,10 +21,11 @@ from __future__ import annotations
 import difflib
 import inspect
 import unittest
+import warnings
 from collections.abc import Mapping
 from typing import Any, Callable, ClassVar, Generic, TypeVar, overload
 
-from .._errors import CheckError, LocalServerError
+from .._errors import CheckError, LenientModeWarning, LocalServerError
 
 __all__ = ["ServerMixinBase", "ServerSlot", "failure", "without_server_checks"]
 
@@ -178,9 +179,14 @@ class ServerSlot(Generic[S]):
         case.addCleanup(self.end, case, server, mark)
 
     def end(self, case: unittest.TestCase, server: Any, mark: Any) -> None:
-        """End *case*: run the server's checks unless opted out, roll back its setup."""
+        """End *case*: run the server's checks unless opted out, roll back its setup.
+
+        In lenient mode (``strict=False`` in the options) what strict mode would
+        have failed is not raised but given as a :class:`LenientModeWarning`, one
+        per test: unittest's runner shows warnings, and library code never prints.
+        """
         try:
-            server.end_test(mark, check=self.checks_wanted(case))
+            notes = server.end_test(mark, check=self.checks_wanted(case))
         except CheckError as exc:
             # The report says it all; the server's frames would only hide it.
             text = f"{self.name}, checked after the test ({self.checks_attr} to opt out):\n{exc}"
@@ -190,6 +196,13 @@ class ServerSlot(Generic[S]):
             if isinstance(exc, case.failureException):
                 raise
             raise case.failureException(str(exc)) from exc
+        if notes:
+            warnings.warn(
+                f"{case.id()} passed in lenient mode ({self.options_attr} strict=False); "
+                f"strict mode would fail it: {'; '.join(notes)}",
+                LenientModeWarning,
+                stacklevel=2,
+            )
 
     def checks_wanted(self, case: unittest.TestCase) -> bool:
         """Whether the after-test checks run for *case* (class, instance, decorator)."""

@@ -78,3 +78,21 @@ def test_with_asyncio_run() -> None:
 
         assert asyncio.run(scenario(server)) == "mist"
         server.check_assertions()
+
+
+# -- one client across event loops ------------------------------------------------------
+
+
+def test_one_client_across_event_loops() -> None:
+    # keep_alive=False: each response closes its connection, so the client never
+    # reuses a connection that belongs to an event loop already closed.
+    with HTTPServer(keep_alive=False) as server:
+        server.serve_content("ok")
+        client = httpx.AsyncClient()
+
+        async def fetch() -> str:
+            return (await client.get(server.url)).text
+
+        assert asyncio.run(fetch()) == "ok"
+        assert asyncio.run(fetch()) == "ok"  # another loop: a new connection
+        asyncio.run(client.aclose())
