@@ -85,7 +85,7 @@ class Dispatcher:
         proxy = self._proxy.setting
         # A body the server does not keep streams to the upstream as it arrives,
         # should the request be forwarded; else it is dropped once matched.
-        body = request.read_body() if keep else (b"" if proxy else _discard(request))
+        body = request.reader.read(-1) if keep else (b"" if proxy else _discard(request))
         record = recorded(request.head, body, request.connection, stored=keep)
         try:
             selection = self._registry.select(record)

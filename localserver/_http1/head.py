@@ -22,6 +22,7 @@ __all__ = [
     "check_framing",
     "check_request_line",
     "check_target",
+    "request_line_ok",
 ]
 
 
@@ -138,6 +139,11 @@ class RequestHead:
 
     def __repr__(self) -> str:
         return f"<RequestHead {self.method} {self.target} {self.version}>"
+
+
+def request_line_ok(data: bytes | bytearray, end: int) -> object:
+    """A match when ``data[:end]`` is one well-formed request line (no copy is made)."""
+    return _REQUEST_LINE.match(data, 0, end)
 
 
 def check_request_line(data: bytes) -> None:

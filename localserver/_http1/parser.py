@@ -17,18 +17,23 @@ from typing import Callable
 import httptools
 
 from .head import (
+    KNOWN_METHODS,
     Limits,
     ProtocolError,
     RequestHead,
     check_framing,
     check_request_line,
     check_target,
+    request_line_ok,
 )
 from .io import set_timeout
 
 __all__ = ["HttptoolsReader"]
 
 _RECV_SIZE = 64 * 1024
+_CRLF = (13, 10)
+_METHODS = {m.encode("ascii"): m for m in KNOWN_METHODS}
+_VERSIONS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _TIMEOUTS = (BlockingIOError, TimeoutError, socket.timeout)
 
 
@@ -79,8 +84,12 @@ class HttptoolsReader:
             ProtocolError: The request is malformed or over a limit; answer and close.
         """
         messages = self._messages
-        if messages and messages[0].complete and not messages[0].body and messages[0].head:
-            messages.popleft()
+        if messages:
+            first = messages[0]
+            if first.complete and not first.body and first.head is not None:
+                messages.popleft()
+                if messages and messages[0].head is not None:  # pipelined, parsed already
+                    return messages[0].head
         deadline: float | None = None
         while True:
             if messages:
@@ -187,13 +196,20 @@ class HttptoolsReader:
         data = self._view[:count]
         if self._in_head:
             self._head_bytes += count
-        if self._probe is not None:
-            # The request line is what matters: look at the first kilobyte first.
-            piece = bytes(self._view[: min(count, 1024)])
-            if count > 1024 and b"\n" not in piece.lstrip(b"\r\n"):
-                piece = bytes(data)
-            self._check_probe(piece)
-        self._feed(data)
+        probe = self._probe
+        if probe is not None:
+            buffer = self._buffer
+            end = buffer.find(b"\n", 0, count)
+            if probe or end < 1 or buffer[0] in _CRLF:
+                self._check_probe(bytes(data if end < 0 else data[: end + 1]))
+            else:  # the common case: a whole request line at the start of this read
+                self._probe = None
+                if request_line_ok(buffer, end + 1) is None:
+                    check_request_line(bytes(data[: end + 1]))
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._failed(exc)
         if self._building is None:
             # Between requests: what arrives next starts a request line.
             self._probe = b""
@@ -215,27 +231,25 @@ class HttptoolsReader:
         else:
             self._probe = probe
 
-    def _feed(self, data: memoryview) -> None:
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
+    def _failed(self, exc: httptools.HttpParserError) -> None:
+        """What the parser raised: the end of a message (an upgrade) or an error."""
+        self._dead = True
+        if isinstance(exc, httptools.HttpParserUpgrade):
             # The request is complete and what follows is another protocol, which
             # this server does not speak: answer the request, then close.
-            self._dead = True
             if self._messages:
                 head = self._messages[-1].head
                 if head is not None:
                     head.upgrade = True
-        except httptools.HttpParserError as exc:
-            self._dead = True
-            error = exc.__context__ if isinstance(exc.__context__, ProtocolError) else None
-            if error is None:
-                error = _classify(exc)
-            message = self._building
-            if message is None:
-                message = _Message()
-                self._messages.append(message)
-            message.error = error
+            return
+        error = exc.__context__ if isinstance(exc.__context__, ProtocolError) else None
+        if error is None:
+            error = _classify(exc)
+        message = self._building
+        if message is None:
+            message = _Message()
+            self._messages.append(message)
+        message.error = error
 
     def _too_slow(self) -> ProtocolError:
         return ProtocolError(
@@ -283,14 +297,19 @@ class HttptoolsReader:
             raise _head_too_large(limits)
         headers = [(n, v.strip(b" \t")) for n, v in raw]
         parser = self._parser
-        method = parser.get_method().decode("ascii")
+        method = _METHODS.get(parser.get_method()) or parser.get_method().decode("ascii")
         version = parser.get_http_version()
         length, expect = check_framing(method, version, headers, limits.body)
         target = message.url.decode("latin-1")
         if "://" in target:
             check_target(target)
         head = RequestHead(
-            method, target, f"HTTP/{version}", headers, parser.should_keep_alive(), length
+            method,
+            target,
+            _VERSIONS.get(version) or f"HTTP/{version}",
+            headers,
+            parser.should_keep_alive(),
+            length,
         )
         head.expect_continue = expect
         message.head = head

@@ -63,8 +63,8 @@ class Reply:
 
 
 _date_cache: tuple[int, bytes] = (0, b"")
-# (second, keep, http11, server line) -> the end of a canned head, made once a second.
-_tails: dict[tuple[int, bool, bool, bytes], bytes] = {}
+# (keep, http11, server line) -> (second, the end of a canned head), made once a second.
+_tails: dict[tuple[bool, bool, bytes], tuple[int, bytes]] = {}
 
 
 def http_date() -> bytes:
@@ -80,13 +80,13 @@ def http_date() -> bytes:
 
 def _tail(keep: bool, http11: bool, server_line: bytes) -> bytes:
     """Connection, Server and Date lines and the blank line that ends a head."""
-    date = http_date()
-    key = (_date_cache[0], keep, http11, server_line)
-    tail = _tails.get(key)
-    if tail is None:
-        if len(_tails) > 64:  # yesterday's seconds
-            _tails.clear()
-        tail = _tails[key] = _connection_line(keep, http11) + server_line + date + b"\r\n"
+    key = (keep, http11, server_line)
+    second = int(time.time())
+    made = _tails.get(key)
+    if made is not None and made[0] == second:
+        return made[1]
+    tail = _connection_line(keep, http11) + server_line + http_date() + b"\r\n"
+    _tails[key] = (second, tail)
     return tail
 
 
