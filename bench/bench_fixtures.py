@@ -23,8 +23,9 @@ checked per test. pytest-localserver's fixtures start a fresh server per test;
 pytest-httpserver's ``httpserver`` is one server per session, cleared per test.
 
 Shared (session) fixtures, issue 15: our ``httpserver_shared`` against
-pytest-httpserver's ``httpserver`` over several rounds (``--rounds``, each with its
-own baseline run, the two taking turns), with empty tests and, for information,
+pytest-httpserver's ``httpserver`` over several rounds (``--rounds``, the two taking
+turns; a test without fixtures runs before each test, in the same process, as the
+baseline), with empty tests and, for information,
 with tests that each add an expectation and send one GET to it (so that there is
 something to check and forget). Ratio: our cost over theirs, median
 [lowest-highest] of the rounds; target <= 1.5x. ``--shared-only`` runs this part
@@ -82,7 +83,7 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session):
     with open(os.environ["BENCH_FIXTURES_OUT"], "w") as out:
-        json.dump(list(durations.values()), out)
+        json.dump(durations, out)
 """
 
 
@@ -108,9 +109,11 @@ ONE_REQUEST = """
 """
 
 
-def test_file(fixture: str | None, count: int, request: bool) -> str:
+def module_source(fixture: str | None, count: int, request: bool, interleave: bool = False) -> str:
     lines = ["import http.client\n"] if request else []
     for i in range(count):
+        if interleave:
+            lines.append(f"def test_plain_{i}():\n    pass\n")
         if fixture is None:
             lines.append(f"def test_{i}():\n    pass\n")
         elif request:
@@ -121,12 +124,18 @@ def test_file(fixture: str | None, count: int, request: bool) -> str:
 
 
 def run(
-    workdir: Path, package: str, fixture: str | None, count: int, request: bool = False
-) -> tuple[list[float], float]:
-    """Per-test setup+teardown seconds, and the wall time of the whole pytest run."""
+    workdir: Path,
+    package: str,
+    fixture: str | None,
+    count: int,
+    request: bool = False,
+    interleave: bool = False,
+) -> tuple[list[float], float, list[float]]:
+    """Per-test setup+teardown seconds, the wall time of the whole pytest run, and
+    (with *interleave*) those of tests without fixtures run between them."""
     kind = "_request" if request else ""
     name = f"test_{package.replace('-', '_')}_{fixture or 'baseline'}{kind}.py"
-    (workdir / name).write_text(test_file(fixture, count, request))
+    (workdir / name).write_text(module_source(fixture, count, request, interleave))
     out = workdir / f"{name}.json"
     env = {
         **os.environ,
@@ -140,10 +149,12 @@ def run(
     wall = time.perf_counter() - began
     if done.returncode != 0:
         raise RuntimeError(f"{package} {fixture}: pytest failed\n{done.stdout}\n{done.stderr}")
-    durations = json.loads(out.read_text())
+    recorded: dict[str, float] = json.loads(out.read_text())
+    plain = [d for nodeid, d in recorded.items() if "::test_plain_" in nodeid]
+    durations = [d for nodeid, d in recorded.items() if "::test_plain_" not in nodeid]
     if len(durations) != count:
         raise RuntimeError(f"{package} {fixture}: {len(durations)} tests ran, not {count}")
-    return durations, wall
+    return durations, wall, plain
 
 
 def ms(seconds: float) -> str:
@@ -160,11 +171,12 @@ def shared_rounds(
     ours: list[float] = []
     theirs: list[float] = []
     for number in range(rounds):
-        base = statistics.median(run(workdir, "none", None, count)[0])
         pair = [(OURS, "httpserver_shared", ours), (HTTPSERVER, "httpserver", theirs)]
         for package, fixture, costs in pair if number % 2 == 0 else pair[::-1]:
-            durations, _ = run(workdir, package, fixture, count, request)
-            costs.append(max(statistics.median(durations) - base, 1e-7))
+            # The baseline runs in the same process, a plain test before each one: two
+            # pytest processes differ by more than the few tens of microseconds measured.
+            durations, _, plain = run(workdir, package, fixture, count, request, interleave=True)
+            costs.append(max(statistics.median(durations) - statistics.median(plain), 1e-7))
     return ours, theirs
 
 
@@ -199,8 +211,11 @@ def shared_table(workdir: Path, count: int, rounds: int) -> str:
         "target",
         "result",
     ]
-    legend = "cost: median setup+teardown of a test minus that of a test without fixtures"
-    return "\n".join([title, render(header, rows), legend + " (same round)"])
+    legend = (
+        "cost: median setup+teardown of a test minus that of the tests without fixtures "
+        "run between them, in the same pytest process"
+    )
+    return "\n".join([title, render(header, rows), legend])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,13 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-fixtures-") as tmp:
         workdir = Path(tmp)
         (workdir / "conftest.py").write_text(RECORDER)
-        base_durations, base_wall = run(workdir, "none", None, count)
+        base_durations, base_wall, _ = run(workdir, "none", None, count)
         base = statistics.median(base_durations)
         results: dict[tuple[str, str], tuple[float, float]] = {}
         for package, fixture, _ in SUBJECTS:
             if package in missing or (package, fixture) in results:
                 continue
-            durations, wall = run(workdir, package, fixture, count)
+            durations, wall, _ = run(workdir, package, fixture, count)
             cost = max(statistics.median(durations) - base, 0.0)
             results[package, fixture] = (cost, max(wall - base_wall, 0.0) / count)
         shared = "" if HTTPSERVER in missing else shared_table(workdir, count, rounds)

@@ -150,9 +150,10 @@ class ServingChecks:
 
     def reset(self, mistakes: bool = True) -> None:
         """Forget recorded failures, handler errors and (with *mistakes*) client mistakes."""
-        with self.changed:
-            self.failures.clear()
-            self.handler_errors.clear()
+        if self.failures or self.handler_errors:
+            with self.changed:
+                self.failures.clear()
+                self.handler_errors.clear()
         if mistakes:
             self.mistake_log.clear()
 

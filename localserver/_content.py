@@ -139,19 +139,24 @@ class DefaultResponse:
 
     def snapshot(self) -> _Snapshot:
         with self.lock:
-            return (
-                self.content,
-                self.code,
-                self.headers.to_wsgi_list(),
-                self.chunked,
-                self.show_post_vars,
-                self.store_request_data,
-                self.installed,
-                self.no_handler_status_code,
-            )
+            return self._snapshot_locked()
+
+    def _snapshot_locked(self) -> _Snapshot:
+        return (
+            self.content,
+            self.code,
+            self.headers.to_wsgi_list() if self.headers else [],
+            self.chunked,
+            self.show_post_vars,
+            self.store_request_data,
+            self.installed,
+            self.no_handler_status_code,
+        )
 
     def restore(self, snapshot: _Snapshot) -> None:
         with self.lock:
+            if snapshot == self._snapshot_locked():
+                return  # unchanged: keep the objects (and the cached reply)
             (
                 self.content,
                 self.code,

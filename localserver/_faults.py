@@ -80,21 +80,27 @@ class Cancellation:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._event = threading.Event()
+        self._taken = False
 
     def current(self) -> threading.Event:
         # Reading an attribute is atomic: no lock on the per-request path.
+        self._taken = True
         return self._event
 
     def cancel(self, renew: bool = False) -> None:
         with self._lock:
+            if renew and not self._taken and not self._event.is_set():
+                return  # nobody can be waiting on an event nobody took
             self._event.set()
             if renew:
                 self._event = threading.Event()
+                self._taken = False
 
     def renew(self) -> None:
         with self._lock:
             if self._event.is_set():
                 self._event = threading.Event()
+                self._taken = False
 
 
 def _check_seconds(name: str, value: object, positive: bool = False) -> float:

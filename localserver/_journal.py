@@ -105,6 +105,8 @@ class Journal(Sequence[_T], Generic[_T]):
 
     def clear(self) -> None:
         """Forget everything (waiters start over from the new, empty journal)."""
+        if not self._items:  # already empty (an atomic read): nothing to forget or tell
+            return
         with self.changed:
             self._items = []
             self._viewed = {}

@@ -36,6 +36,7 @@ __all__ = [
     "Settings",
     "add_options",
     "configure",
+    "current_test",
     "settings",
 ]
 
@@ -64,6 +65,9 @@ class Settings:
 
 _SETTINGS = pytest.StashKey[Settings]()
 _SUMMARY_PLUGIN = "localserver-lenient-summary"
+_CURRENT_PLUGIN = "localserver-current-test"
+_CURRENT = pytest.StashKey[pytest.Item]()
+_UNSET = object()
 _REASONS_SHOWN = 10
 
 
@@ -112,6 +116,8 @@ def configure(config: pytest.Config, plugin: str, rivals: Mapping[str, tuple[str
         )
     if not config.pluginmanager.has_plugin(_SUMMARY_PLUGIN):
         config.pluginmanager.register(_LenientSummary(), _SUMMARY_PLUGIN)
+    if not config.pluginmanager.has_plugin(_CURRENT_PLUGIN):
+        config.pluginmanager.register(_CurrentTest(), _CURRENT_PLUGIN)
 
 
 def _read_bool(config: pytest.Config, name: str) -> bool:
@@ -173,24 +179,50 @@ def settings(config: pytest.Config) -> Settings:
     return Settings(**values)
 
 
-def _strict_for(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker(STRICT_MARKER)
-    if marker is None:
-        return settings(request.config).strict
-    value = marker.kwargs.get("strict", marker.args[0] if marker.args else True)
-    if not isinstance(value, bool):
+class _CurrentTest:
+    """Keeps the test being set up in the config's stash, for :func:`current_test`.
+
+    A fixture that asks for pytest's ``request`` pays for a new fixture
+    definition on every test (a tenth of a millisecond on pytest 9); the shared
+    fixtures run once per test and so find their test here instead.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        item.config.stash[_CURRENT] = item
+
+
+def current_test(config: pytest.Config, fixture: str) -> pytest.Item:
+    """The test being set up or torn down (for a fixture that does not take ``request``).
+
+    Raises:
+        pytest.UsageError: None of our plugins is loaded, so none keeps track.
+    """
+    item = config.stash.get(_CURRENT, None)
+    if item is None:
         raise pytest.UsageError(
-            f"@pytest.mark.{STRICT_MARKER} takes True or False (got {value!r}) "
-            f"on {request.node.nodeid}"
+            f"the fixture {fixture!r} needs its plugin loaded ('-p localserver.pytest_plugin' "
+            "on the command line, or pytest_plugins = ['localserver.pytest_plugin'] in the "
+            "top conftest.py), not only its fixtures imported"
         )
-    return value
+    return item
 
 
-def _checks_for(request: pytest.FixtureRequest) -> bool:
-    return (
-        settings(request.config).checks
-        and request.node.get_closest_marker(NO_CHECKS_MARKER) is None
-    )
+def _markers(node: pytest.Item) -> tuple[bool | None, bool]:
+    """The closest strict marker's value (None: no marker) and whether checks are off."""
+    strict: Any = _UNSET
+    no_checks = False
+    for marker in node.iter_markers():  # closest first, one walk for both markers
+        if marker.name == STRICT_MARKER and strict is _UNSET:
+            strict = marker.kwargs.get("strict", marker.args[0] if marker.args else True)
+            if not isinstance(strict, bool):
+                raise pytest.UsageError(
+                    f"@pytest.mark.{STRICT_MARKER} takes True or False (got {strict!r}) "
+                    f"on {node.nodeid}"
+                )
+        elif marker.name == NO_CHECKS_MARKER:
+            no_checks = True
+    return (None if strict is _UNSET else strict), no_checks
 
 
 class OneTest:
@@ -198,18 +230,19 @@ class OneTest:
 
     Args:
         server: A server with ``begin_test()``/``end_test()``.
-        request: The test's fixture request.
+        test: The test (``request.node`` of a function-scoped fixture).
         set_strict: Set the server's ``strict`` for this test from the marker and
             the ini option (False when the caller chose it explicitly).
     """
 
-    def __init__(
-        self, server: _TestServer, request: pytest.FixtureRequest, *, set_strict: bool = True
-    ) -> None:
+    def __init__(self, server: _TestServer, test: pytest.Item, *, set_strict: bool = True) -> None:
         self._server = server
-        self._request = request
+        self._test = test
+        strict, no_checks = _markers(test)
+        run = settings(test.config)
+        self._check = run.checks and not no_checks
         if set_strict and hasattr(server, "strict"):
-            server.strict = _strict_for(request)
+            server.strict = run.strict if strict is None else strict
         self._mark: Any = server.begin_test()
 
     def __enter__(self) -> Any:
@@ -218,7 +251,7 @@ class OneTest:
     def __exit__(self, *exc_info: object) -> None:
         __tracebackhide__ = True
         try:
-            notes = self._server.end_test(self._mark, check=_checks_for(self._request))
+            notes = self._server.end_test(self._mark, check=self._check)
         except CheckError as failure:
             # Our message says it all: the frames inside localserver add nothing, and
             # a cause that is one of our reports is already in it. A handler's own
@@ -228,7 +261,7 @@ class OneTest:
                 cause = None
             raise failure.with_traceback(None) from cause
         if notes:
-            self._request.node.user_properties.append((_NOTES_PROPERTY, tuple(notes)))
+            self._test.user_properties.append((_NOTES_PROPERTY, tuple(notes)))
 
 
 class _LenientSummary:

@@ -149,6 +149,8 @@ class Registry:
 
     def rollback(self, checkpoint: int) -> None:
         """Remove every expectation (live or draft) added after *checkpoint*."""
+        if self._counter == checkpoint:  # nothing added since (an atomic read)
+            return
         with self.changed:
             for expectation in [e for s, e in self._all.items() if s > checkpoint]:
                 self._remove_locked(expectation)
@@ -218,6 +220,8 @@ class Registry:
 
     def reset_scenarios(self) -> None:
         """Put every scenario back in ``"started"``."""
+        if not self._states:  # all in "started" already (an atomic read)
+            return
         with self.changed:
             self._states.clear()
             self.changed.notify_all()

@@ -30,6 +30,7 @@ have failed. ``@pytest.mark.localserver_strict`` makes one test strict again.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, Generic, NoReturn, TypeVar, Union, cast
@@ -38,7 +39,7 @@ import pytest
 
 from ._http import HTTPServer
 from ._https import HTTPSServer
-from ._pytest_support import OneTest, add_options, configure
+from ._pytest_support import OneTest, add_options, configure, current_test
 from ._smtp.server import SMTPServer
 
 __all__ = [
@@ -71,6 +72,7 @@ _RIVALS = {
 _S = TypeVar("_S", bound=Union[HTTPServer, SMTPServer])
 
 _HOST = pytest.StashKey[str]()
+_SESSION_PLUGIN = "localserver-session-servers"
 
 
 # -- hooks ----------------------------------------------------------------------------
@@ -97,6 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
             f"(got {host!r})"
         )
     config.stash[_HOST] = host.strip()
+    config.pluginmanager.register(_session_servers(config), _SESSION_PLUGIN)
 
 
 def _host(request: pytest.FixtureRequest) -> str:
@@ -109,48 +112,64 @@ def _host(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def httpserver(request: pytest.FixtureRequest) -> Iterator[HTTPServer]:
     """A fresh HTTP server for this test, checked and stopped after it."""
-    with HTTPServer(_host(request)) as server, OneTest(server, request):
+    with HTTPServer(_host(request)) as server, OneTest(server, request.node):
         yield server
 
 
 @pytest.fixture
 def httpsserver(request: pytest.FixtureRequest) -> Iterator[HTTPSServer]:
     """A fresh HTTPS server for this test (trust it with ``ca_bundle``), checked after it."""
-    with HTTPSServer(_host(request)) as server, OneTest(server, request):
+    with HTTPSServer(_host(request)) as server, OneTest(server, request.node):
         yield server
 
 
 @pytest.fixture
 def smtpserver(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
     """A fresh SMTP server for this test: mail lands in ``outbox``; ``addr`` is (host, port)."""
-    with SMTPServer(_host(request)) as server, OneTest(server, request):
+    with SMTPServer(_host(request)) as server, OneTest(server, request.node):
         yield server
 
 
 # -- shared: one server per session (per xdist worker), reset per test ----------------
 
 
-@pytest.fixture(scope="session")
-def _localserver_http_session(request: pytest.FixtureRequest) -> Iterator[HTTPServer]:
-    with HTTPServer(_host(request)) as server:
-        yield server
+def _session_servers(config: pytest.Config) -> types.ModuleType:
+    """A plugin, registered per run, whose fixtures make the session's servers.
 
+    A fixture that takes pytest's ``request`` costs a new fixture definition on
+    every test that uses it, even when its value is cached for the session
+    (pytest 9), so these take nothing: they close over the run's config.
+    """
+    host = config.stash.get(_HOST, "127.0.0.1")
+    plugin = types.ModuleType(f"{__name__}.session_servers")
 
-@pytest.fixture(scope="session")
-def _localserver_https_session(request: pytest.FixtureRequest) -> Iterator[HTTPSServer]:
-    with HTTPSServer(_host(request)) as server:
-        yield server
+    @pytest.fixture(scope="session")
+    def _localserver_http_session() -> Iterator[tuple[HTTPServer, pytest.Config]]:
+        with HTTPServer(host) as server:
+            yield server, config
 
+    @pytest.fixture(scope="session")
+    def _localserver_https_session() -> Iterator[tuple[HTTPSServer, pytest.Config]]:
+        with HTTPSServer(host) as server:
+            yield server, config
 
-@pytest.fixture(scope="session")
-def _localserver_smtp_session(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
-    with SMTPServer(_host(request)) as server:
-        yield server
+    @pytest.fixture(scope="session")
+    def _localserver_smtp_session() -> Iterator[tuple[SMTPServer, pytest.Config]]:
+        with SMTPServer(host) as server:
+            yield server, config
+
+    for fixture in (
+        _localserver_http_session,
+        _localserver_https_session,
+        _localserver_smtp_session,
+    ):
+        setattr(plugin, fixture.__name__, fixture)
+    return plugin
 
 
 @pytest.fixture
 def httpserver_shared(
-    _localserver_http_session: HTTPServer, request: pytest.FixtureRequest
+    _localserver_http_session: tuple[HTTPServer, pytest.Config],
 ) -> Iterator[HTTPServer]:
     """The session's HTTP server, its requests emptied for this test, checked after it.
 
@@ -158,26 +177,32 @@ def httpserver_shared(
     the default response (``serve_content``, the content attributes,
     ``no_handler_status_code``) goes back to what it was before the test.
     """
-    with OneTest(_localserver_http_session, request) as server:
-        yield server
+    server, config = _localserver_http_session
+    # The test comes from our plugin, not from pytest's request: see current_test().
+    with OneTest(server, current_test(config, "httpserver_shared")) as shared:
+        yield shared
 
 
 @pytest.fixture
 def httpsserver_shared(
-    _localserver_https_session: HTTPSServer, request: pytest.FixtureRequest
+    _localserver_https_session: tuple[HTTPSServer, pytest.Config],
 ) -> Iterator[HTTPSServer]:
     """The session's HTTPS server, reset and checked like ``httpserver_shared``."""
-    with OneTest(_localserver_https_session, request) as server:
-        yield server
+    server, config = _localserver_https_session
+    # The test comes from our plugin, not from pytest's request: see current_test().
+    with OneTest(server, current_test(config, "httpsserver_shared")) as shared:
+        yield shared
 
 
 @pytest.fixture
 def smtpserver_shared(
-    _localserver_smtp_session: SMTPServer, request: pytest.FixtureRequest
+    _localserver_smtp_session: tuple[SMTPServer, pytest.Config],
 ) -> Iterator[SMTPServer]:
     """The session's SMTP server, its outbox emptied for this test; its fault rules undone after."""
-    with OneTest(_localserver_smtp_session, request) as server:
-        yield server
+    server, config = _localserver_smtp_session
+    # The test comes from our plugin, not from pytest's request: see current_test().
+    with OneTest(server, current_test(config, "smtpserver_shared")) as shared:
+        yield shared
 
 
 # -- factories: servers with custom settings ------------------------------------------
@@ -199,7 +224,7 @@ class _ServerFactory(Generic[_S]):
         server = self._kind(**options)
         self._stack.enter_context(server)
         # An explicit strict= wins over the ini option and the marker.
-        one_test = OneTest(server, self._request, set_strict="strict" not in options)
+        one_test = OneTest(server, self._request.node, set_strict="strict" not in options)
         return cast(_S, self._stack.enter_context(one_test))
 
     def __getattr__(self, name: str) -> NoReturn:

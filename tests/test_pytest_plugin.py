@@ -382,6 +382,55 @@ class TestTeardownChecks:
         assert "GET /once" in reports[1].longreprtext
         assert "UnmatchedRequestError" in reports[1].longreprtext
 
+    def test_shared_server_in_lenient_mode_notes_the_right_test(
+        self, inner: pytest.Pytester
+    ) -> None:
+        """Lenient notes and markers on the shared server belong to the test being run."""
+        inner.makeini(
+            """
+            [pytest]
+            localserver_strict = false
+            filterwarnings =
+                error
+            """
+        )
+        inner.makepyfile(
+            """
+            import pytest
+            import requests
+
+            def test_sends_stray(httpserver_shared):
+                requests.get(httpserver_shared.url_for("/stray"), timeout=5)
+
+            def test_quiet(httpserver_shared):
+                assert not httpserver_shared.strict
+
+            @pytest.mark.localserver_strict
+            def test_strict(httpserver_shared):
+                assert httpserver_shared.strict
+            """
+        )
+        reprec = inner.inline_run(*OURS)
+        reprec.assertoutcome(passed=3)
+        teardowns = {
+            r.nodeid.split("::")[-1]: r.user_properties
+            for r in reprec.getreports("pytest_runtest_logreport")
+            if r.when == "teardown"
+        }
+        assert [name for name, props in teardowns.items() if props] == ["test_sends_stray"]
+        [(_, notes)] = teardowns["test_sends_stray"]
+        assert any("GET /stray" in note for note in notes)
+
+    def test_shared_fixture_needs_its_plugin(self) -> None:
+        """Without our plugin to say which test runs, a shared fixture says what to load."""
+        from localserver._pytest_support import current_test
+
+        class Config:
+            stash = pytest.Stash()
+
+        with pytest.raises(pytest.UsageError, match=r"-p localserver\.pytest_plugin"):
+            current_test(Config(), "httpserver_shared")  # type: ignore[arg-type]
+
     def test_every_problem_of_a_test_in_one_error(self, inner: pytest.Pytester) -> None:
         """An unmatched request and an unused oneshot make one error, each report once."""
         inner.makepyfile(

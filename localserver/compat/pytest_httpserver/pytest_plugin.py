@@ -118,7 +118,7 @@ def _serve(host: str, port: int, context: ssl.SSLContext | None) -> Iterator[HTT
 
 def _one_test(server: HTTPServer, request: pytest.FixtureRequest) -> Iterator[HTTPServer]:
     server.clear()
-    with OneTest(server, request):
+    with OneTest(server, request.node):
         yield server
 
 

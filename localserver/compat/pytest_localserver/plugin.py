@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _serve(server: _S, request: pytest.FixtureRequest) -> Iterator[_S]:
     server.start()
     try:
-        with OneTest(server, request):
+        with OneTest(server, request.node):
             yield server
     finally:
         server.stop()
