@@ -6,6 +6,7 @@ and predicates. Body matchers (raw, JSON, form, files) are in :mod:`._body_match
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -143,13 +144,33 @@ class PathMatcher(FieldMatcher):
 _SLASHES = re.compile(r"/{2,}")
 
 
-def _template_adapter(template: str) -> Any:
-    # werkzeug's router is imported on the first template, not with the package.
+def _builds_nothing(rule: object, *args: object, **kwargs: object) -> Any:
+    raise NotImplementedError("a path template of an expectation matches paths, it builds no URL")
+
+
+@functools.cache
+def _rule_classes() -> tuple[type, type]:
+    """werkzeug's ``Map`` and a ``Rule`` that builds no URLs, made on the first template.
+
+    werkzeug compiles two URL builders for every rule (Python source run through
+    ``compile``), nine tenths of what making a rule costs, and a template only
+    matches. Should werkzeug rename the method, the rule is a plain ``Rule``
+    again: slower to make, the same to use.
+    """
     from werkzeug.routing import Map, Rule
 
+    class MatchOnlyRule(Rule):
+        def _compile_builder(self, append_unknown: bool = True) -> Callable[..., Any]:
+            return _builds_nothing
+
+    return Map, MatchOnlyRule
+
+
+def _template_adapter(template: str) -> Any:
+    Map, MatchOnlyRule = _rule_classes()
     try:
         rules = Map(
-            [Rule(template, endpoint="e", strict_slashes=False, merge_slashes=False)],
+            [MatchOnlyRule(template, endpoint="e", strict_slashes=False, merge_slashes=False)],
             strict_slashes=False,
             merge_slashes=False,
             redirect_defaults=False,

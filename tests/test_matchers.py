@@ -62,6 +62,33 @@ class TestPath:
         assert hits(client, server, "GET", "/orders/A7")
         assert server.requests[0].path_params == {"order": "A7"}
 
+    @pytest.mark.parametrize(
+        ("template", "paths"),
+        [
+            ("/users/<int:id>", ["/users/7", "/users/x", "/users/7/", "/users/-1"]),
+            ("/f/<path:rest>", ["/f/a/b.txt", "/f/", "/f"]),
+            ("/v<int(fixed_digits=2):n>/x", ["/v01/x", "/v1/x", "/v123/x"]),
+            ("/s/<any(a, b):kind>/<uuid:id>", ["/s/a/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12]),
+            ("/f/<float:n>/<string(length=2):c>", ["/f/1.5/ab", "/f/1/ab", "/f/1.5/abc"]),
+        ],
+    )
+    def test_template_matches_as_werkzeug_routes(self, template, paths):
+        """A template matches (and converts) every path exactly as werkzeug's router does."""
+        from werkzeug.exceptions import HTTPException
+        from werkzeug.routing import Map, Rule
+
+        from localserver._request_fields import PathMatcher
+
+        ours = PathMatcher(template)
+        theirs = Map([Rule(template, endpoint="e", strict_slashes=False, merge_slashes=False)])
+        adapter = theirs.bind("localhost")
+        for path in paths:
+            try:
+                expected = adapter.match(path)[1]
+            except HTTPException:
+                expected = None
+            assert ours.params(path) == expected, path
+
     def test_object_with_match_method(self, server, client):
         """Any object with match(path) works, like pytest-httpserver's URIPattern."""
 
