@@ -1,4 +1,4 @@
-"""bench/bench_smtp.py's send-and-read, memory and waiting parts work (no timings checked)."""
+"""bench/bench_smtp.py's memory and waiting parts work (no timings checked)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,6 @@ def bench() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def test_send_and_read_measures_each_round(bench: ModuleType) -> None:
-    """Each round sends the mails, reads them back and gives a time."""
-    times = bench.bench_send_and_read([bench.OURS], rounds=2, count=5)
-    assert len(times[bench.OURS]) == 2
-    assert all(seconds > 0 for seconds in times[bench.OURS])
 
 
 def test_memory_per_mail(bench: ModuleType) -> None:
