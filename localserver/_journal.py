@@ -72,8 +72,8 @@ class Journal(Sequence[_T], Generic[_T]):
         self._viewed: dict[int, _T] = {}
         self.changed = Changed()
         # wait_count() sleeps on a condition of its own (the same lock), woken only
-        # once an append completed its count.
-        self._counted = threading.Condition(self.changed.lock)
+        # once an append completed its count; made by the first wait_count().
+        self._counted: threading.Condition | None = None
         self._watches: list[_Watch] = []
 
     # -- writing (server threads) -----------------------------------------------------
@@ -100,7 +100,7 @@ class Journal(Sequence[_T], Generic[_T]):
             except Exception as exc:  # raised in the waiting thread, never here
                 watch.error = exc
             completed = completed or watch.done
-        if completed:
+        if completed and self._counted is not None:
             self._counted.notify_all()
 
     def clear(self) -> None:
@@ -194,13 +194,16 @@ class Journal(Sequence[_T], Generic[_T]):
             if found >= count:
                 return found
             watch = _Watch(accept, count, found)
+            if self._counted is None:
+                self._counted = threading.Condition(self.changed.lock)
+            counted = self._counted
             self._watches.append(watch)
             try:
                 while not watch.done:
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         break
-                    self._counted.wait(remaining)
+                    counted.wait(remaining)
             finally:
                 self._watches.remove(watch)
             if watch.error is not None:
