@@ -219,3 +219,61 @@ class TestConnections:
             data = _exchange(server, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\n")
             assert data.count(b"HTTP/1.1 200") == 1
             assert b"Connection: close" in data
+
+
+class _EarlyTimer:
+    """A socket that sends a head's first bytes, then times out at once, every time.
+
+    What a kernel timer that fires a hair before the clock reaches the head's
+    deadline looks like to the reader: the time is not up yet, and yet the
+    receive timed out.
+    """
+
+    family = socket.AF_INET
+
+    def __init__(self) -> None:
+        self.first = True
+        self.timeouts: list[float | None] = []
+
+    def settimeout(self, value: float | None) -> None:
+        self.timeouts.append(value)
+
+    def setsockopt(self, *args: object) -> None:
+        pass
+
+    def _first(self) -> bytes:
+        self.first = False
+        return b"GET /slow HTTP/1.1\r\nHost: x\r\n"
+
+    def recv(self, size: int) -> bytes:
+        if self.first:
+            return self._first()
+        raise TimeoutError("timed out")
+
+    def recv_into(self, buffer: bytearray) -> int:
+        if self.first:
+            data = self._first()
+            buffer[: len(data)] = data
+            return len(data)
+        raise TimeoutError("timed out")
+
+
+class TestHeadDeadlineTimer:
+    def test_a_timer_firing_early_still_gets_408(self, parser: str) -> None:
+        """A receive bounded by the head's deadline that times out is the deadline: 408."""
+        from localserver._http1.head import Limits, ProtocolError
+
+        sock = _EarlyTimer()
+        reader = connection.make_reader(sock, Limits(head_timeout=30.0, idle_timeout=60.0))
+        with pytest.raises(ProtocolError) as caught:
+            reader.next_head()
+        assert caught.value.status == 408
+        assert "head_timeout" in caught.value.message
+
+    def test_the_idle_timeout_stays_a_quiet_close(self, parser: str) -> None:
+        """When the idle timeout is the shorter bound, its timeout closes without a 408."""
+        from localserver._http1.head import Limits
+
+        sock = _EarlyTimer()
+        reader = connection.make_reader(sock, Limits(head_timeout=30.0, idle_timeout=5.0))
+        assert reader.next_head() is None

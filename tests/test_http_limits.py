@@ -237,6 +237,7 @@ class _Dribbler(threading.Thread):
                     sock.sendall(bytes([byte]))
                 except OSError:
                     self.cut = True
+                    self._read_answer(sock)  # what arrived since the last look
                     return
                 self.sent += 1
                 self.pace.wait(PACE)

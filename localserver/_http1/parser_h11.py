@@ -204,16 +204,21 @@ class H11Reader:
 
     def _receive(self, deadline: float | None) -> bytes | None:
         sock = self._sock
+        # Whether a timeout of this receive is the head's deadline (rather than the
+        # idle timeout): the kernel's timer may fire a hair before the clock says
+        # the deadline passed, and such a client must still get its 408.
+        at_deadline = False
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self._too_slow()
             idle = self._limits.idle_timeout
-            set_timeout(sock, remaining if idle is None else min(idle, remaining))
+            at_deadline = idle is None or remaining <= idle
+            set_timeout(sock, remaining if at_deadline else idle)
         try:
             data = sock.recv(_RECV_SIZE)
         except _TIMEOUTS:
-            if deadline is not None and time.monotonic() >= deadline:
+            if at_deadline:
                 raise self._too_slow() from None
             return None
         if not data:
