@@ -36,3 +36,47 @@ def test_fork_pool_workers_remove_their_files() -> None:
     for directory in directories:
         assert os.path.basename(directory).startswith("localserver-tls-")
         assert not os.path.exists(directory), directory
+
+
+TERMINATED = textwrap.dedent(
+    """
+    import multiprocessing, os
+    from localserver import HTTPSServer
+
+    def serve_in_worker(_):
+        with HTTPSServer() as server:
+            return os.path.dirname(server.ca_bundle)
+
+    if __name__ == "__main__":
+        # The with-block ends with terminate(): workers get SIGTERM, no atexit.
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            directories = pool.map(serve_in_worker, range(8))
+        print("\\n".join(sorted(set(directories))))
+    """
+)
+
+NEXT_RUN = textwrap.dedent(
+    """
+    from localserver import HTTPSServer
+
+    with HTTPSServer():
+        pass
+    """
+)
+
+
+def test_terminated_pool_leaves_no_key_and_the_next_run_cleans_up() -> None:
+    """Workers ended by terminate() leave no private key; the next run removes their folders."""
+    result = subprocess.run(
+        [sys.executable, "-c", TERMINATED], capture_output=True, text=True, timeout=60, check=True
+    )
+    directories = result.stdout.split()
+    assert directories
+    for directory in directories:
+        if not os.path.exists(directory):
+            continue
+        for name in os.listdir(directory):
+            with open(os.path.join(directory, name), "rb") as file:
+                assert b"PRIVATE KEY" not in file.read(), f"a key was left in {directory}/{name}"
+    subprocess.run([sys.executable, "-c", NEXT_RUN], timeout=60, check=True)
+    assert [d for d in directories if os.path.exists(d)] == []
