@@ -99,7 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
             f"(got {host!r})"
         )
     config.stash[_HOST] = host.strip()
-    config.pluginmanager.register(_session_servers(config), _SESSION_PLUGIN)
+    if not config.pluginmanager.has_plugin(_SESSION_PLUGIN):
+        config.pluginmanager.register(_session_servers(config), _SESSION_PLUGIN)
 
 
 def _host(request: pytest.FixtureRequest) -> str:
