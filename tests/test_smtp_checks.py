@@ -175,11 +175,14 @@ class TestWaiting:
         return go
 
     @pytest.fixture(autouse=True)
-    def _join(self) -> Iterator[None]:
+    def _join(self, server: SMTPServer) -> Iterator[None]:
+        # Taking the server makes this end first: the senders finish their sessions
+        # (the last 250 and QUIT come after the wait saw the mail) before it stops.
         self.threads: list[threading.Thread] = []
         yield
         for thread in self.threads:
             thread.join(TIMEOUT)
+            assert not thread.is_alive(), "a sender thread did not finish"
 
     def test_mail_sent_waits_for_mail_from_another_thread(self, server: SMTPServer) -> None:
         """timeout= waits until a matching mail arrives."""
