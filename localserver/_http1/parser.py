@@ -26,7 +26,7 @@ from .head import (
     check_target,
     request_line_ok,
 )
-from .io import set_timeout
+from .io import TIMEOUTS, arm_receive, drain, head_timeout, set_timeout
 
 __all__ = ["HttptoolsReader"]
 
@@ -34,7 +34,6 @@ _RECV_SIZE = 64 * 1024
 _CRLF = (13, 10)
 _METHODS = {m.encode("ascii"): m for m in KNOWN_METHODS}
 _VERSIONS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
-_TIMEOUTS = (BlockingIOError, TimeoutError, socket.timeout)
 
 
 class _Message:
@@ -152,17 +151,7 @@ class HttptoolsReader:
         Returns:
             True when the next request can be read (the body ended within the limit).
         """
-        dropped = 0
-        try:
-            while True:
-                chunk = self.read(_RECV_SIZE)
-                if not chunk:
-                    return True
-                dropped += len(chunk)
-                if dropped > limit:
-                    return False
-        except (ProtocolError, ConnectionError, *_TIMEOUTS):
-            return False
+        return drain(self.read, limit, _RECV_SIZE)
 
     @property
     def body_complete(self) -> bool:
@@ -175,22 +164,12 @@ class HttptoolsReader:
     def _receive(self, deadline: float | None) -> bool:
         """Receive once and feed the parser; False when the client closed or went quiet."""
         sock = self._sock
-        # Whether a timeout of this receive is the head's deadline (rather than the
-        # idle timeout): the kernel's timer may fire a hair before the clock says
-        # the deadline passed, and such a client must still get its 408.
-        at_deadline = False
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._too_slow()
-            idle = self._limits.idle_timeout
-            at_deadline = idle is None or remaining <= idle
-            set_timeout(sock, remaining if at_deadline else idle)
+        at_deadline = arm_receive(sock, deadline, self._limits)
         try:
             count = sock.recv_into(self._buffer)
-        except _TIMEOUTS:
+        except TIMEOUTS:
             if at_deadline:
-                raise self._too_slow() from None
+                raise head_timeout(self._limits) from None
             return False
         if not count:
             return False
@@ -255,14 +234,6 @@ class HttptoolsReader:
             message = _Message()
             self._messages.append(message)
         message.error = error
-
-    def _too_slow(self) -> ProtocolError:
-        return ProtocolError(
-            408,
-            f"the request head did not arrive within {self._limits.head_timeout:g} s "
-            "(head_timeout)",
-            "head-timeout",
-        )
 
     # -- httptools callbacks ----------------------------------------------------------
 

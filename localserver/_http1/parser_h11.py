@@ -22,12 +22,11 @@ from .head import (
     check_framing,
     check_target,
 )
-from .io import set_timeout
+from .io import TIMEOUTS, arm_receive, drain, head_timeout, set_timeout
 
 __all__ = ["H11Reader"]
 
 _RECV_SIZE = 64 * 1024
-_TIMEOUTS = (BlockingIOError, TimeoutError, socket.timeout)
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _TRANSFER_ENCODING = re.compile(rb"\ntransfer-encoding[ \t]*:([^\r\n]*)", re.IGNORECASE)
 _CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:", re.IGNORECASE)
@@ -98,17 +97,7 @@ class H11Reader:
 
     def drain(self, limit: int) -> bool:
         """Read and drop the rest of the current body, up to *limit* bytes."""
-        dropped = 0
-        try:
-            while True:
-                chunk = self.read(_RECV_SIZE)
-                if not chunk:
-                    return True
-                dropped += len(chunk)
-                if dropped > limit:
-                    return False
-        except (ProtocolError, ConnectionError, *_TIMEOUTS):
-            return False
+        return drain(self.read, limit, _RECV_SIZE)
 
     @property
     def body_complete(self) -> bool:
@@ -204,22 +193,17 @@ class H11Reader:
 
     def _receive(self, deadline: float | None) -> bytes | None:
         sock = self._sock
-        # Whether a timeout of this receive is the head's deadline (rather than the
-        # idle timeout): the kernel's timer may fire a hair before the clock says
-        # the deadline passed, and such a client must still get its 408.
-        at_deadline = False
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._too_slow()
-            idle = self._limits.idle_timeout
-            at_deadline = idle is None or remaining <= idle
-            set_timeout(sock, remaining if at_deadline else idle)
+        try:
+            at_deadline = arm_receive(sock, deadline, self._limits)
+        except ProtocolError:
+            self._closed = True
+            raise
         try:
             data = sock.recv(_RECV_SIZE)
-        except _TIMEOUTS:
+        except TIMEOUTS:
             if at_deadline:
-                raise self._too_slow() from None
+                self._closed = True
+                raise head_timeout(self._limits) from None
             return None
         if not data:
             return None
@@ -270,15 +254,6 @@ class H11Reader:
             self._closed = True
         self._raw = bytearray()
         return result
-
-    def _too_slow(self) -> ProtocolError:
-        self._closed = True
-        return ProtocolError(
-            408,
-            f"the request head did not arrive within {self._limits.head_timeout:g} s "
-            "(head_timeout)",
-            "head-timeout",
-        )
 
 
 def _keep_alive(version: str, headers: list[tuple[bytes, bytes]]) -> bool:
